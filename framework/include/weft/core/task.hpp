@@ -1,0 +1,157 @@
+// Task<T>: weft's coroutine type.
+//
+// - Lazy: nothing runs until the task is awaited (or handed to spawn/select/join).
+// - Move-only and awaited once; destroying an unawaited task destroys its frame.
+// - Symmetric transfer both ways: awaiting a task jumps straight into it, and its end
+//   jumps straight back, so a chain of tasks that complete synchronously does not
+//   grow the stack.
+// - An exception escaping the body is rethrown by `co_await`.
+// - Frames come from the per-thread frame pools (frame_allocator.hpp).
+// - An awaited task runs in the cancellation state of the task awaiting it.
+#pragma once
+
+#include <weft/core/cancellation.hpp>
+#include <weft/core/frame_allocator.hpp>
+
+#include <coroutine>
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace weft {
+
+template <class T = void>
+class Task;
+
+namespace detail {
+
+/// What every weft promise has: who to resume at the end, and the cancellation state.
+struct PromiseBase {
+  std::coroutine_handle<> continuation;
+  CancelState* cancel = nullptr;
+  std::exception_ptr error;
+
+  static void* operator new(std::size_t size) { return allocate_frame(size); }
+  static void operator delete(void* frame, std::size_t size) noexcept { deallocate_frame(frame, size); }
+
+  std::suspend_always initial_suspend() const noexcept { return {}; }
+
+  struct FinalAwaiter {
+    bool await_ready() const noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> self) const noexcept {
+      std::coroutine_handle<> next = self.promise().continuation;
+      return next ? next : std::noop_coroutine();
+    }
+    void await_resume() const noexcept {}
+  };
+  FinalAwaiter final_suspend() const noexcept { return {}; }
+
+  void unhandled_exception() noexcept { error = std::current_exception(); }
+};
+
+template <class T>
+struct Promise : PromiseBase {
+  std::optional<T> value;
+  Task<T> get_return_object() noexcept;
+  template <class U = T>
+    requires std::is_convertible_v<U&&, T>
+  void return_value(U&& result) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
+    value.emplace(std::forward<U>(result));
+  }
+  T take() {
+    if (error) std::rethrow_exception(error);
+    return std::move(*value);
+  }
+};
+
+template <>
+struct Promise<void> : PromiseBase {
+  Task<void> get_return_object() noexcept;
+  void return_void() const noexcept {}
+  void take() const {
+    if (error) std::rethrow_exception(error);
+  }
+};
+
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] Task {
+ public:
+  using promise_type = detail::Promise<T>;
+  using value_type = T;
+  using Handle = std::coroutine_handle<promise_type>;
+
+  Task() noexcept = default;
+  explicit Task(Handle handle) noexcept : handle_(handle) {}
+  Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  Task& operator=(Task&& other) noexcept {
+    if (this != &other) {
+      reset();
+      handle_ = std::exchange(other.handle_, {});
+    }
+    return *this;
+  }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  ~Task() { reset(); }
+
+  bool valid() const noexcept { return static_cast<bool>(handle_); }
+
+  struct Awaiter {
+    Handle child;
+
+    bool await_ready() const noexcept { return false; }
+
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
+      child.promise().continuation = parent;
+      child.promise().cancel = parent.promise().cancel;
+      return child;
+    }
+
+    T await_resume() {
+      detail::set_current_cancel_state(child.promise().cancel);
+      return child.promise().take();
+    }
+  };
+
+  /// Runs the task to completion in the awaiting task's cancellation state.
+  /// Cancellation: as the task's own waits document.
+  /// Completes inline: never (control passes into the task; it returns by symmetric transfer).
+  Awaiter operator co_await() && noexcept { return Awaiter{handle_}; }
+
+  /// For spawn/select/join and runtimes: hands the frame over.
+  Handle release() noexcept { return std::exchange(handle_, {}); }
+  Handle handle() const noexcept { return handle_; }
+
+ private:
+  void reset() noexcept {
+    if (handle_) handle_.destroy();
+    handle_ = {};
+  }
+
+  Handle handle_;
+};
+
+namespace detail {
+template <class T>
+Task<T> Promise<T>::get_return_object() noexcept {
+  return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(*this));
+}
+inline Task<void> Promise<void>::get_return_object() noexcept {
+  return Task<void>(std::coroutine_handle<Promise<void>>::from_promise(*this));
+}
+
+template <class T>
+struct is_task : std::false_type {};
+template <class T>
+struct is_task<Task<T>> : std::true_type {};
+}  // namespace detail
+
+template <class T>
+inline constexpr bool is_task_v = detail::is_task<std::remove_cvref_t<T>>::value;
+
+}  // namespace weft

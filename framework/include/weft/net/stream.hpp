@@ -1,0 +1,64 @@
+// Stream: a connected byte stream socket (TCP or Unix) owned by this core. The
+// operations every protocol layer (TLS, HTTP) programs against: read, write_all,
+// writev_all, shutdown, close. TcpStream and UnixStream add how to connect.
+#pragma once
+
+#include <weft/core/result.hpp>
+#include <weft/core/task.hpp>
+#include <weft/net/address.hpp>
+#include <weft/runtime/io_handle.hpp>
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+namespace weft::net {
+
+class Stream {
+ public:
+  Stream() noexcept = default;
+  explicit Stream(IoHandle handle) noexcept : handle_(std::move(handle)) {}
+  Stream(Stream&&) noexcept = default;
+  Stream& operator=(Stream&&) noexcept = default;
+
+  bool is_open() const noexcept { return handle_.valid(); }
+  int native_handle() const noexcept { return handle_.fd(); }
+
+  /// Reads at most `into.size()` bytes; 0 means the peer closed its side.
+  /// Cancellation: total — nothing read; later bytes wait for the next read.
+  /// Completes inline: may.
+  Task<Result<std::size_t>> read(std::span<std::byte> into) { return handle_.read(into); }
+  Task<Result<std::size_t>> read(std::span<char> into) { return handle_.read(std::as_writable_bytes(into)); }
+
+  /// Writes every byte, in as many sends as it takes.
+  /// Cancellation: partial — a prefix of the bytes may have been sent; the stream is
+  /// then in an unknown position and should be closed.
+  /// Completes inline: may.
+  Task<Result<void>> write_all(std::span<const std::byte> bytes);
+  Task<Result<void>> write_all(std::string_view text) { return write_all(std::as_bytes(std::span(text))); }
+
+  /// Writes every byte of every buffer, gathering them into as few sends as it takes.
+  /// Cancellation: partial — as write_all.
+  /// Completes inline: may.
+  Task<Result<void>> writev_all(std::span<const IoVec> buffers);
+
+  /// Writes some bytes (at least one unless an error) and says how many.
+  /// Cancellation: partial — see IoHandle::write_some.
+  /// Completes inline: may.
+  Task<Result<std::size_t>> write_some(std::span<const IoVec> buffers) { return handle_.write_some(buffers); }
+
+  enum class Direction { read, write, both };
+  /// Shuts down one or both directions (a write shutdown sends FIN after queued data).
+  Result<void> shutdown(Direction direction = Direction::write) noexcept;
+
+  /// Cancels pending reads and writes (they end with operation_canceled) and closes.
+  void close() noexcept { handle_.close(); }
+
+  Result<Address> peer_address() const;
+  Result<Address> local_address() const;
+
+ protected:
+  IoHandle handle_;
+};
+
+}  // namespace weft::net

@@ -1,0 +1,76 @@
+// IoHandle: a socket fd registered with this core's I/O backend. It is the one door
+// from the net area to the kernel: TcpStream, TcpListener and Unix sockets are
+// built on it, so every byte moves through the same cancellable operations on both
+// backends, with the same results and errors.
+//
+// An IoHandle belongs to the core that created it; use it only from tasks on that
+// core, and destroy it before the Runtime. Closing (or destroying) it cancels what
+// is pending on it: those waits end with operation_canceled.
+#pragma once
+
+#include <weft/core/result.hpp>
+#include <weft/core/task.hpp>
+
+#include <cstddef>
+#include <span>
+
+struct sockaddr;
+
+namespace weft {
+
+namespace detail::backend {
+struct IoObject;
+}
+
+/// One element of a gather write; layout-compatible with struct iovec.
+struct IoVec {
+  const void* data;
+  std::size_t size;
+};
+
+class IoHandle {
+ public:
+  IoHandle() noexcept = default;
+  /// Takes ownership of `fd` (made non-blocking here) and registers it with this core.
+  /// Throws std::logic_error outside a reactor thread.
+  explicit IoHandle(int fd);
+  IoHandle(IoHandle&& other) noexcept;
+  IoHandle& operator=(IoHandle&& other) noexcept;
+  IoHandle(const IoHandle&) = delete;
+  IoHandle& operator=(const IoHandle&) = delete;
+  ~IoHandle() { close(); }
+
+  bool valid() const noexcept { return object_ != nullptr; }
+  /// The fd, for socket options; -1 when closed.
+  int fd() const noexcept;
+
+  /// Reads at most `into.size()` bytes; 0 means the peer closed its side.
+  /// Cancellation: total — on cancel nothing was read; bytes that arrive later wait for
+  /// the next read (no byte is lost).
+  /// Completes inline: may (bytes already received, or end of stream).
+  Task<Result<std::size_t>> read(std::span<std::byte> into);
+
+  /// Writes some of `buffers` (at least one byte unless an error); see write_all.
+  /// Cancellation: partial — bytes the kernel took before the cancel are sent; the
+  /// count is lost with the cancellation, so the stream position is unknown after it.
+  /// Completes inline: may (epoll writes at once when the socket has room).
+  Task<Result<std::size_t>> write_some(std::span<const IoVec> buffers);
+
+  /// Waits for one incoming connection; returns its fd, non-blocking, close-on-exec.
+  /// Cancellation: total — a connection that arrives later waits for the next accept.
+  /// Completes inline: may (a connection already queued).
+  Task<Result<int>> accept();
+
+  /// Connects to `address`.
+  /// Cancellation: terminal — the socket is left in an undefined state; close it.
+  /// Completes inline: may (epoll, when the kernel connects at once).
+  Task<Result<void>> connect(const sockaddr* address, unsigned length);
+
+  /// Cancels pending operations, then closes the fd. Idempotent.
+  void close() noexcept;
+
+ private:
+  detail::backend::IoObject* object_ = nullptr;
+};
+
+}  // namespace weft

@@ -1,0 +1,105 @@
+// submit_to and on_all_cores: the only way work crosses cores.
+//
+// `submit_to(core, f)` runs `f()` on `core` (as a task there, so `f` may return a
+// value or a Task) and resumes the caller on its own core with the result or the
+// exception. `f` is moved to the target core; what it captures must be safe to use
+// there (copies, or data owned by that core).
+#pragma once
+
+#include <weft/core/task.hpp>
+#include <weft/runtime/detail/branches.hpp>
+#include <weft/runtime/detail/scheduling.hpp>
+#include <weft/runtime/join.hpp>
+#include <weft/runtime/spawn.hpp>
+#include <weft/runtime/this_core.hpp>
+
+#include <exception>
+#include <functional>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace weft {
+
+namespace detail {
+
+/// Runs `work` on `core` of the calling reactor's runtime. Thread-safe; from a reactor thread.
+void post_to_core(unsigned core, std::function<void()> work);
+
+template <class F>
+struct call_result {
+  using raw = std::invoke_result_t<F&>;
+  using type = typename std::conditional_t<is_task_v<raw>, raw, Task<raw>>::value_type;
+};
+
+template <class F, class R>
+class CrossCoreCall {
+ public:
+  CrossCoreCall(unsigned core, F fn) : core_(core), fn_(std::move(fn)) {}
+
+  bool await_ready() const noexcept { return false; }
+
+  void await_suspend(std::coroutine_handle<> waiter) {
+    waiter_ = waiter;
+    origin_ = this_core();
+    post_to_core(core_, [this] { spawn(run_here()).detach(); });
+  }
+
+  R await_resume() {
+    if (error_) std::rethrow_exception(error_);
+    if constexpr (!std::is_void_v<R>) return std::move(*value_);
+  }
+
+ private:
+  // Runs on the target core; the caller's frame (and so *this) stays put until the
+  // reply below resumes it.
+  Task<void> run_here() {
+    try {
+      if constexpr (is_task_v<std::invoke_result_t<F&>>) {
+        if constexpr (std::is_void_v<R>) co_await fn_();
+        else value_.emplace(co_await fn_());
+      } else {
+        if constexpr (std::is_void_v<R>) fn_();
+        else value_.emplace(fn_());
+      }
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+    std::coroutine_handle<> waiter = waiter_;
+    post_to_core(origin_, [waiter] { schedule(waiter); });
+  }
+
+  unsigned core_;
+  unsigned origin_ = 0;
+  F fn_;
+  std::coroutine_handle<> waiter_;
+  std::conditional_t<std::is_void_v<R>, bool, std::optional<R>> value_{};
+  std::exception_ptr error_;
+};
+
+}  // namespace detail
+
+/// Runs `fn()` on `core` and returns its result (or rethrows its exception) on the
+/// calling core. `fn` may return a value or a Task.
+/// Cancellation: none yet — the caller waits until the remote work has finished.
+/// Completes inline: never.
+template <class F, class R = typename detail::call_result<F>::type>
+Task<R> submit_to(unsigned core, F fn) {
+  co_return co_await detail::CrossCoreCall<F, R>(core, std::move(fn));
+}
+
+/// Runs `fn()` (returning Task<void>) on every core at once and waits for all; the
+/// first exception is rethrown after every core has finished (join's policy).
+/// Cancellation: none yet — waits until every core has finished.
+/// Completes inline: never.
+template <class F>
+Task<void> on_all_cores(F fn) {
+  std::vector<Task<void>> calls;
+  const unsigned cores = core_count();
+  calls.reserve(cores);
+  for (unsigned core = 0; core < cores; ++core) calls.push_back(submit_to(core, fn));
+  co_await join_all(std::move(calls));
+}
+
+}  // namespace weft

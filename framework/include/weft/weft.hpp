@@ -1,0 +1,31 @@
+// The umbrella header, for applications and examples. Framework code includes the
+// one header it needs instead.
+#pragma once
+
+#include <weft/core/cancellation.hpp>
+#include <weft/core/log.hpp>
+#include <weft/core/result.hpp>
+#include <weft/core/task.hpp>
+
+#include <weft/runtime/clock.hpp>
+#include <weft/runtime/io_handle.hpp>
+#include <weft/runtime/join.hpp>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/runtime_options.hpp>
+#include <weft/runtime/select.hpp>
+#include <weft/runtime/signals.hpp>
+#include <weft/runtime/sleep.hpp>
+#include <weft/runtime/spawn.hpp>
+#include <weft/runtime/submit_to.hpp>
+#include <weft/runtime/this_core.hpp>
+#include <weft/runtime/with_timeout.hpp>
+
+#include <weft/net/address.hpp>
+#include <weft/net/stream.hpp>
+#include <weft/net/tcp_listener.hpp>
+#include <weft/net/tcp_stream.hpp>
+#include <weft/net/unix_stream.hpp>
+
+#include <weft/conf/config_error.hpp>
+#include <weft/conf/document.hpp>
+#include <weft/conf/runtime_section.hpp>

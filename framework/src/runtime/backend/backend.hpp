@@ -1,0 +1,113 @@
+// The private seam between the reactor and the kernel. Two implementations:
+// uring/ (io_uring, completion-based) and epoll/ (readiness, then the syscall).
+// Both complete operations with the same results and the same errors, so nothing
+// above this interface can tell them apart.
+//
+// Conventions, for every operation:
+// - The Operation lives in the awaiting coroutine's frame and stays there until it
+//   completes: a cancelled operation still completes (with -ECANCELED, or with its
+//   real result if that won the race), and only then is the waiter resumed.
+// - `start_*` returns true when the operation completed inline (result is set and the
+//   waiter must not suspend); otherwise the backend later sets `result` and schedules
+//   `waiter` on the reactor's run queue. Results are >= 0 on success, -errno on error.
+// - All calls happen on the reactor's own thread.
+#pragma once
+
+#include <weft/runtime/runtime_options.hpp>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <chrono>
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace weft::detail {
+class Reactor;
+}
+
+namespace weft::detail::backend {
+
+struct IoObject;
+
+enum class OpKind : std::uint8_t { read, write, accept, connect };
+
+struct Operation {
+  std::coroutine_handle<> waiter;
+  OpKind kind = OpKind::read;
+  IoObject* object = nullptr;
+  int result = 0;
+  // Arguments; which ones are used depends on the operation.
+  void* buffer = nullptr;
+  std::size_t length = 0;
+  const iovec* iov = nullptr;
+  unsigned iovcnt = 0;
+  const sockaddr* address = nullptr;
+  socklen_t address_length = 0;
+  msghdr message{};         // io_uring sendmsg keeps it here while in the kernel
+  bool in_kernel = false;   // io_uring: an SQE for it is pending
+};
+
+/// Per-fd state. Each backend derives its own; the reactor only sees this part.
+struct IoObject {
+  int fd = -1;
+  Operation* reader = nullptr;   // a parked read or accept
+  Operation* writer = nullptr;   // a parked write or connect
+};
+
+class IoBackend {
+ public:
+  virtual ~IoBackend() = default;
+
+  virtual Backend kind() const noexcept = 0;
+
+  /// Starts tracking `fd` (already non-blocking). Never fails for a valid socket fd.
+  virtual IoObject* attach(int fd) = 0;
+
+  /// Cancels what is pending on `object`, closes its fd once the kernel has let go
+  /// of it, and frees the object. Pending operations complete with -ECANCELED.
+  virtual void close(IoObject* object) noexcept = 0;
+
+  virtual bool start_read(Operation& op) = 0;     // into buffer/length; 0 = end of stream
+  virtual bool start_write(Operation& op) = 0;    // iov/iovcnt, may write less than all
+  virtual bool start_accept(Operation& op) = 0;   // result: a new non-blocking fd
+  virtual bool start_connect(Operation& op) = 0;  // address/address_length
+
+  /// Asks a pending operation to complete early with -ECANCELED.
+  virtual void cancel(Operation& op) noexcept = 0;
+
+  /// Submits queued work, waits up to `timeout` (nullopt: until something happens,
+  /// zero: not at all) and dispatches completions. A write to the reactor's wake
+  /// eventfd (given at creation) ends the wait; the backend drains that eventfd.
+  virtual void poll(std::optional<std::chrono::nanoseconds> timeout) = 0;
+};
+
+/// Sets `op.result` and schedules its waiter on `reactor` (used by both backends).
+void complete(Reactor& reactor, Operation& op, int result) noexcept;
+
+/// The outcome of probing for io_uring.
+struct ProbeResult {
+  bool usable = false;
+  std::string reason;  // why not, when unusable
+};
+
+/// Checks once per process whether io_uring has everything weft needs.
+const ProbeResult& probe_io_uring();
+
+/// The backend to run: `requested`, unless it is automatic, in which case WEFT_BACKEND
+/// or the io_uring probe decides. Logs the one line saying which and why (once per
+/// process). Throws std::system_error (errc::backend_unavailable) when io_uring is
+/// forced and unusable, or WEFT_BACKEND names no backend.
+Backend resolve_backend(Backend requested);
+
+/// Creates a backend of `kind` (resolved) for `reactor` on the calling thread.
+std::unique_ptr<IoBackend> make_backend(Backend kind, Reactor& reactor, int wake_fd);
+
+std::unique_ptr<IoBackend> make_uring_backend(Reactor& reactor, int wake_fd);
+std::unique_ptr<IoBackend> make_epoll_backend(Reactor& reactor, int wake_fd);
+
+}  // namespace weft::detail::backend

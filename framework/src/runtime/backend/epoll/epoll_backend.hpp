@@ -1,0 +1,43 @@
+// The epoll backend: every fd is registered once, edge-triggered, for input and
+// output. An operation first tries its syscall at once (most reads and writes on a
+// busy connection succeed without waiting); on EAGAIN it parks on its object and is
+// retried when epoll reports the fd ready. Results and errors are the syscalls' own,
+// which are the ones io_uring reports too.
+#pragma once
+
+#include "../backend.hpp"
+
+#include <sys/epoll.h>
+
+#include <array>
+
+namespace weft::detail::backend {
+
+class EpollBackend final : public IoBackend {
+ public:
+  EpollBackend(Reactor& reactor, int wake_fd);
+  ~EpollBackend() override;
+
+  Backend kind() const noexcept override { return Backend::epoll; }
+  IoObject* attach(int fd) override;
+  void close(IoObject* object) noexcept override;
+  bool start_read(Operation& op) override;
+  bool start_write(Operation& op) override;
+  bool start_accept(Operation& op) override;
+  bool start_connect(Operation& op) override;
+  void cancel(Operation& op) noexcept override;
+  void poll(std::optional<std::chrono::nanoseconds> timeout) override;
+
+ private:
+  /// Runs the syscall of `op` once: true when it finished (op.result set), false on EAGAIN.
+  static bool attempt(Operation& op) noexcept;
+  void on_ready(IoObject& object, std::uint32_t events) noexcept;
+  void retry(Operation*& parked) noexcept;
+
+  Reactor& reactor_;
+  int epoll_fd_ = -1;
+  int wake_fd_;
+  std::array<epoll_event, 256> events_{};
+};
+
+}  // namespace weft::detail::backend

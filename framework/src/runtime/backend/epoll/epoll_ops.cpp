@@ -1,0 +1,97 @@
+// The epoll backend's operations: try the syscall now; park on EAGAIN.
+#include "epoll_backend.hpp"
+
+#include "../errors.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace weft::detail::backend {
+namespace {
+
+bool would_block(int error) noexcept { return error == EAGAIN || error == EWOULDBLOCK; }
+
+// Sets op.result from a syscall's return value; false when it would block.
+bool settle(Operation& op, long value) noexcept {
+  if (value >= 0) {
+    op.result = static_cast<int>(value);
+    return true;
+  }
+  if (would_block(errno) || errno == EINTR) return false;
+  op.result = errno_result();
+  return true;
+}
+
+}  // namespace
+
+bool EpollBackend::attempt(Operation& op) noexcept {
+  const int fd = op.object->fd;
+  switch (op.kind) {
+    case OpKind::read:
+      return settle(op, ::recv(fd, op.buffer, op.length, 0));
+    case OpKind::write: {
+      msghdr message{};
+      message.msg_iov = const_cast<iovec*>(op.iov);
+      message.msg_iovlen = op.iovcnt;
+      return settle(op, ::sendmsg(fd, &message, MSG_NOSIGNAL));
+    }
+    case OpKind::accept:
+      return settle(op, ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    case OpKind::connect: {
+      int error = 0;
+      socklen_t length = sizeof error;
+      if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0) error = errno;
+      if (error == EINPROGRESS || error == EALREADY) return false;
+      if (error == 0) {
+        // SO_ERROR is 0 while the handshake is still running too: ask for the peer.
+        sockaddr_storage peer{};
+        socklen_t peer_length = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) < 0 && errno == ENOTCONN) {
+          return false;
+        }
+      }
+      op.result = -error;
+      return true;
+    }
+  }
+  return true;
+}
+
+bool EpollBackend::start_read(Operation& op) {
+  op.kind = OpKind::read;
+  if (attempt(op)) return true;
+  op.object->reader = &op;
+  return false;
+}
+
+bool EpollBackend::start_write(Operation& op) {
+  op.kind = OpKind::write;
+  if (attempt(op)) return true;
+  op.object->writer = &op;
+  return false;
+}
+
+bool EpollBackend::start_accept(Operation& op) {
+  op.kind = OpKind::accept;
+  if (attempt(op)) return true;
+  op.object->reader = &op;
+  return false;
+}
+
+bool EpollBackend::start_connect(Operation& op) {
+  op.kind = OpKind::connect;
+  if (::connect(op.object->fd, op.address, op.address_length) == 0) {
+    op.result = 0;
+    return true;
+  }
+  if (errno != EINPROGRESS && errno != EINTR) {
+    op.result = errno_result();
+    return true;
+  }
+  op.object->writer = &op;  // EPOLLOUT says the handshake ended; SO_ERROR says how
+  return false;
+}
+
+}  // namespace weft::detail::backend

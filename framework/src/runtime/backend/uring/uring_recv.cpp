@@ -1,0 +1,175 @@
+// The io_uring receive path: multishot recv into a provided-buffer ring.
+#include "uring_backend.hpp"
+
+#include "../errors.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <system_error>
+
+namespace weft::detail::backend {
+namespace {
+
+constexpr unsigned kBufferCount = 512;           // a power of two
+constexpr std::uint32_t kBufferSize = 16 * 1024;
+constexpr std::uint16_t kBufferGroup = 0;
+// Above this many unread bytes a socket's recv is cancelled, so one slow reader
+// cannot drain the shared buffer ring; it is re-armed when the reader catches up.
+constexpr std::size_t kMaxQueuedBytes = 4 * kBufferSize;
+
+}  // namespace
+
+void UringBackend::setup_buffers() {
+  ring_bytes_ = kBufferCount * sizeof(io_uring_buf);
+  void* ring_memory = nullptr;
+  if (posix_memalign(&ring_memory, 4096, ring_bytes_) != 0) throw std::bad_alloc();
+  buffer_ring_ = static_cast<io_uring_buf_ring*>(ring_memory);
+  void* buffer_memory = nullptr;
+  if (posix_memalign(&buffer_memory, 4096, std::size_t{kBufferCount} * kBufferSize) != 0) throw std::bad_alloc();
+  buffers_ = static_cast<std::byte*>(buffer_memory);
+
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<std::uintptr_t>(buffer_ring_);
+  reg.ring_entries = kBufferCount;
+  reg.bgid = kBufferGroup;
+  const int result = io_uring_register_buf_ring(&ring_, &reg, 0);
+  if (result < 0) throw std::system_error(-result, std::generic_category(), "io_uring_register_buf_ring");
+  io_uring_buf_ring_init(buffer_ring_);
+  for (unsigned i = 0; i < kBufferCount; ++i) {
+    io_uring_buf_ring_add(buffer_ring_, buffers_ + std::size_t{i} * kBufferSize, kBufferSize,
+                          static_cast<unsigned short>(i), io_uring_buf_ring_mask(kBufferCount), static_cast<int>(i));
+  }
+  io_uring_buf_ring_advance(buffer_ring_, kBufferCount);
+  free_buffers_ = kBufferCount;
+}
+
+void UringBackend::give_back(std::uint16_t buffer) noexcept {
+  io_uring_buf_ring_add(buffer_ring_, buffers_ + std::size_t{buffer} * kBufferSize, kBufferSize, buffer,
+                        io_uring_buf_ring_mask(kBufferCount), 0);
+  io_uring_buf_ring_advance(buffer_ring_, 1);
+  ++free_buffers_;
+}
+
+void UringBackend::drop_chunks(UringObject& object) noexcept {
+  for (const auto& chunk : object.chunks) give_back(chunk.buffer);
+  object.chunks.clear();
+  object.queued_bytes = 0;
+}
+
+void UringBackend::arm_recv(UringObject& object) noexcept {
+  io_uring_sqe* sqe = next_sqe();
+  io_uring_prep_recv_multishot(sqe, object.fd, nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = kBufferGroup;
+  set_data(sqe, &object, kRecv);
+  object.recv_armed = true;
+  ++object.pending;
+}
+
+void UringBackend::rearm_starved() noexcept {
+  while (!starved_.empty() && free_buffers_ > 0) {
+    UringObject* object = starved_.back();
+    starved_.pop_back();
+    object->starved = false;
+    if (object->reader != nullptr && !object->recv_armed) arm_recv(*object);
+  }
+}
+
+void UringBackend::copy_out(UringObject& object, Operation& op) noexcept {
+  std::size_t copied = 0;
+  auto* out = static_cast<std::byte*>(op.buffer);
+  std::size_t used = 0;
+  for (auto& chunk : object.chunks) {
+    if (copied == op.length) break;
+    const std::size_t take = std::min<std::size_t>(chunk.length - chunk.offset, op.length - copied);
+    std::memcpy(out + copied, buffers_ + std::size_t{chunk.buffer} * kBufferSize + chunk.offset, take);
+    copied += take;
+    chunk.offset += static_cast<std::uint32_t>(take);
+    if (chunk.offset == chunk.length) {
+      give_back(chunk.buffer);
+      ++used;
+    }
+  }
+  object.chunks.erase(object.chunks.begin(), object.chunks.begin() + static_cast<std::ptrdiff_t>(used));
+  object.queued_bytes -= copied;
+  op.result = static_cast<int>(copied);
+}
+
+bool UringBackend::start_read(Operation& op) {
+  auto& object = static_cast<UringObject&>(*op.object);
+  op.kind = OpKind::read;
+  if (!object.chunks.empty()) {
+    copy_out(object, op);
+    return true;
+  }
+  if (object.sticky != 1) {
+    op.result = object.sticky;  // end of stream and errors stay, as with recv(2)
+    return true;
+  }
+  object.reader = &op;
+  if (!object.recv_armed) {
+    if (free_buffers_ == 0) {
+      object.starved = true;
+      starved_.push_back(&object);
+    } else {
+      arm_recv(object);
+    }
+  }
+  return false;
+}
+
+void UringBackend::on_recv(UringObject& object, int result, std::uint32_t flags) noexcept {
+  const bool more = (flags & IORING_CQE_F_MORE) != 0;
+  if (!more) {
+    object.recv_armed = false;
+    object.recv_cancelling = false;
+    --object.pending;
+  }
+  if (result > 0) {
+    const auto buffer = static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+    --free_buffers_;
+    if (object.closing) {
+      give_back(buffer);
+    } else {
+      object.chunks.push_back({buffer, static_cast<std::uint32_t>(result), 0});
+      object.queued_bytes += static_cast<std::size_t>(result);
+    }
+  } else if (result == 0) {
+    object.sticky = 0;
+  } else if (result == -ENOBUFS) {
+    // The ring ran dry: re-arm once a buffer is back (rearm_starved).
+    if (!object.closing && !object.starved) {
+      object.starved = true;
+      starved_.push_back(&object);
+    }
+  } else if (result != -ECANCELED) {
+    object.sticky = result;
+  }
+  if (object.closing) {
+    settle(object);
+    return;
+  }
+  if (object.reader != nullptr) {
+    Operation& op = *object.reader;
+    if (!object.chunks.empty()) {
+      object.reader = nullptr;
+      copy_out(object, op);
+      complete(reactor_, op, op.result);
+    } else if (object.sticky != 1) {
+      object.reader = nullptr;
+      complete(reactor_, op, object.sticky);
+    } else if (!object.recv_armed && !object.starved) {
+      arm_recv(object);  // ended by our own backpressure cancel, with a reader waiting
+    }
+  }
+  if (object.recv_armed && !object.recv_cancelling && object.queued_bytes > kMaxQueuedBytes) {
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_cancel64(sqe, reinterpret_cast<std::uintptr_t>(&object) | kRecv, 0);
+    set_data(sqe, nullptr, kIgnore);
+    object.recv_cancelling = true;
+  }
+}
+
+}  // namespace weft::detail::backend

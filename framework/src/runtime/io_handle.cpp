@@ -1,0 +1,146 @@
+#include <weft/runtime/io_handle.hpp>
+
+#include "backend/backend.hpp"
+#include "backend/errors.hpp"
+#include "reactor.hpp"
+
+#include <weft/runtime/detail/scheduling.hpp>
+
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <utility>
+
+namespace weft {
+
+static_assert(sizeof(IoVec) == sizeof(iovec) && alignof(IoVec) == alignof(iovec));
+
+namespace {
+
+using detail::backend::Operation;
+
+// Waits for one backend operation. Inline completions spend the task's budget: when
+// it runs out the task suspends and goes to the back of the run queue, so a stream
+// that always has data cannot starve the other tasks of its core.
+class OperationAwaiter {
+ public:
+  using Start = bool (detail::backend::IoBackend::*)(Operation&);
+
+  OperationAwaiter(detail::backend::IoObject* object, Start start) : start_(start) { op_.object = object; }
+  Operation& op() noexcept { return op_; }
+
+  bool await_ready() noexcept { return false; }
+
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> waiter) {
+    cancel_ = waiter.promise().cancel;
+    if (cancel_ != nullptr && cancel_->requested()) {
+      op_.result = -ECANCELED;
+      return false;
+    }
+    reactor_ = detail::Reactor::current();
+    op_.waiter = waiter;
+    if ((reactor_->io().*start_)(op_)) {
+      if (reactor_->consume_budget()) return false;
+      reactor_->schedule(waiter);  // completed, but this task has had its turn
+      return true;
+    }
+    detail::arm_cancel(cancel_, &OperationAwaiter::on_cancel, this);
+    return true;
+  }
+
+  int await_resume() noexcept {
+    detail::disarm_cancel(cancel_);
+    detail::set_current_cancel_state(cancel_);
+    return op_.result;
+  }
+
+ private:
+  static void on_cancel(void* self) noexcept {
+    auto* awaiter = static_cast<OperationAwaiter*>(self);
+    awaiter->reactor_->io().cancel(awaiter->op_);
+  }
+
+  Operation op_;
+  Start start_;
+  detail::Reactor* reactor_ = nullptr;
+  CancelState* cancel_ = nullptr;
+};
+
+detail::backend::IoBackend& io() {
+  detail::require_reactor("weft::IoHandle");
+  return detail::Reactor::current()->io();
+}
+
+}  // namespace
+
+IoHandle::IoHandle(int fd) {
+  auto& backend = io();
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0 && (flags & O_NONBLOCK) == 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  object_ = backend.attach(fd);
+}
+
+IoHandle::IoHandle(IoHandle&& other) noexcept : object_(std::exchange(other.object_, nullptr)) {}
+
+IoHandle& IoHandle::operator=(IoHandle&& other) noexcept {
+  if (this != &other) {
+    close();
+    object_ = std::exchange(other.object_, nullptr);
+  }
+  return *this;
+}
+
+int IoHandle::fd() const noexcept { return object_ != nullptr ? object_->fd : -1; }
+
+void IoHandle::close() noexcept {
+  if (object_ == nullptr) return;
+  detail::Reactor* reactor = detail::Reactor::current();
+  detail::backend::IoObject* object = std::exchange(object_, nullptr);
+  if (reactor != nullptr) {
+    reactor->io().close(object);
+  } else {
+    ::close(object->fd);  // the runtime is gone; only the fd is left to release
+  }
+}
+
+Task<Result<std::size_t>> IoHandle::read(std::span<std::byte> into) {
+  if (object_ == nullptr) co_return fail(std::errc::bad_file_descriptor);
+  OperationAwaiter awaiter(object_, &detail::backend::IoBackend::start_read);
+  awaiter.op().buffer = into.data();
+  awaiter.op().length = into.size();
+  const int result = co_await awaiter;
+  if (result < 0) co_return fail(detail::backend::to_error_code(result));
+  co_return static_cast<std::size_t>(result);
+}
+
+Task<Result<std::size_t>> IoHandle::write_some(std::span<const IoVec> buffers) {
+  if (object_ == nullptr) co_return fail(std::errc::bad_file_descriptor);
+  OperationAwaiter awaiter(object_, &detail::backend::IoBackend::start_write);
+  awaiter.op().iov = reinterpret_cast<const iovec*>(buffers.data());
+  awaiter.op().iovcnt = static_cast<unsigned>(buffers.size());
+  const int result = co_await awaiter;
+  if (result < 0) co_return fail(detail::backend::to_error_code(result));
+  co_return static_cast<std::size_t>(result);
+}
+
+Task<Result<int>> IoHandle::accept() {
+  if (object_ == nullptr) co_return fail(std::errc::bad_file_descriptor);
+  OperationAwaiter awaiter(object_, &detail::backend::IoBackend::start_accept);
+  const int result = co_await awaiter;
+  if (result < 0) co_return fail(detail::backend::to_error_code(result));
+  co_return result;
+}
+
+Task<Result<void>> IoHandle::connect(const sockaddr* address, unsigned length) {
+  if (object_ == nullptr) co_return fail(std::errc::bad_file_descriptor);
+  OperationAwaiter awaiter(object_, &detail::backend::IoBackend::start_connect);
+  awaiter.op().address = address;
+  awaiter.op().address_length = length;
+  const int result = co_await awaiter;
+  if (result < 0) co_return fail(detail::backend::to_error_code(result));
+  co_return Result<void>{};
+}
+
+}  // namespace weft

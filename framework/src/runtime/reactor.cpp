@@ -1,0 +1,170 @@
+#include "reactor.hpp"
+
+#include <weft/core/log.hpp>
+#include <weft/runtime/spawn.hpp>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace weft::detail {
+namespace {
+
+thread_local Reactor* t_reactor = nullptr;
+
+// A loop iteration runs at most this many queued steps before it polls for I/O, so
+// a flood of ready tasks cannot starve completions and timers.
+constexpr std::size_t kMaxStepsPerIteration = 4096;
+
+}  // namespace
+
+Reactor::Reactor(unsigned core, unsigned cores, const RuntimeOptions& options)
+    : core_(core), cores_(cores), options_(options), epoch_(Clock::now()), now_(epoch_) {
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+Reactor::~Reactor() {
+  backend_.reset();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+Reactor* Reactor::current() noexcept { return t_reactor; }
+
+void Reactor::bind_to_this_thread(Backend kind) {
+  t_reactor = this;
+  backend_ = backend::make_backend(kind, *this, wake_fd_);
+}
+
+std::uint64_t Reactor::tick_of(Clock::time_point deadline) const noexcept {
+  if (deadline <= now_) return timers_.now();  // due: fires at the next turn
+  const auto since = std::chrono::ceil<std::chrono::milliseconds>(deadline - epoch_);
+  return static_cast<std::uint64_t>(since.count());
+}
+
+void Reactor::refresh_clock() noexcept {
+  if (options_.paused_clock) {
+    timers_.advance(timers_.now());  // fire timers armed at or before "now"
+    now_ = epoch_ + std::chrono::milliseconds(timers_.now());
+    return;
+  }
+  now_ = Clock::now();
+  const auto elapsed = std::chrono::floor<std::chrono::milliseconds>(now_ - epoch_);
+  timers_.advance(static_cast<std::uint64_t>(elapsed.count()));
+}
+
+void Reactor::post(std::function<void()> work) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_.push_back(std::move(work));
+  }
+  // acq_rel: pairs with the reactor clearing the flag before it drains the inbox, so
+  // either the reactor sees this item or this writer sees the flag clear and wakes it.
+  if (!wake_pending_.exchange(true, std::memory_order_acq_rel)) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t written = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+bool Reactor::drain_inbox() {
+  // Release pairs with post()'s exchange (see there).
+  wake_pending_.store(false, std::memory_order_release);
+  {
+    std::lock_guard lock(inbox_mutex_);
+    if (inbox_.empty()) return false;
+    inbox_work_.swap(inbox_);
+  }
+  for (auto& work : inbox_work_) work();
+  inbox_work_.clear();
+  return true;
+}
+
+void Reactor::run_ready() {
+  std::size_t steps = 0;
+  while (!ready_.empty() && steps++ < kMaxStepsPerIteration) {
+    const Runnable next = ready_.front();
+    ready_.pop_front();
+    budget_ = kBudget;
+    next.fn(next.arg);
+  }
+}
+
+std::optional<std::chrono::nanoseconds> Reactor::poll_timeout(bool may_block) noexcept {
+  using std::chrono::nanoseconds;
+  if (!may_block || !ready_.empty()) return nanoseconds(0);
+  const auto next = timers_.next_deadline();
+  if (!next) return std::nullopt;
+  if (options_.paused_clock) return nanoseconds(0);
+  const auto deadline = epoch_ + std::chrono::milliseconds(*next);
+  return deadline <= now_ ? nanoseconds(0) : nanoseconds(deadline - now_);
+}
+
+void Reactor::run_once(bool may_block) {
+  refresh_clock();
+  drain_inbox();
+  run_ready();
+  if (stopping_) {
+    // Published before a poll that may block, so the thread stopping the runtime can
+    // see this core is done. Release pairs with quiescent()'s acquire load.
+    idle_.store(live_roots_ == 0 && ready_.empty(), std::memory_order_release);
+  }
+  backend_->poll(poll_timeout(may_block));
+  if (options_.paused_clock && ready_.empty()) {
+    // Idle on a paused clock: jump straight to the next timer.
+    if (const auto next = timers_.next_deadline()) timers_.advance(*next);
+  }
+}
+
+void Reactor::run() {
+  // Acquire pairs with the release stores in begin_drain()/exit().
+  while (!exit_requested_.load(std::memory_order_acquire)) {
+    if (!stopping_ && drain_requested_.load(std::memory_order_acquire)) {
+      stopping_ = true;
+      cancel_roots();
+    }
+    run_once(true);
+  }
+  backend_.reset();
+  t_reactor = nullptr;
+}
+
+void Reactor::begin_drain() noexcept {
+  drain_requested_.store(true, std::memory_order_release);  // seen by run()'s acquire
+  post([] {});
+}
+
+void Reactor::exit() noexcept {
+  exit_requested_.store(true, std::memory_order_release);  // seen by run()'s acquire
+  post([] {});
+}
+
+bool Reactor::quiescent() noexcept {
+  std::lock_guard lock(inbox_mutex_);
+  // Acquire pairs with run()'s release store of idle_.
+  return idle_.load(std::memory_order_acquire) && inbox_.empty();
+}
+
+void Reactor::adopt(RootTask* root) noexcept {
+  root->prev = nullptr;
+  root->next = roots_;
+  if (roots_ != nullptr) roots_->prev = root;
+  roots_ = root;
+  ++live_roots_;
+  if (stopping_) root->cancel.request();  // spawned during shutdown: stop at its first wait
+}
+
+void Reactor::retire(RootTask* root) noexcept {
+  if (root->prev != nullptr) root->prev->next = root->next;
+  else roots_ = root->next;
+  if (root->next != nullptr) root->next->prev = root->prev;
+  root->prev = root->next = nullptr;
+  --live_roots_;
+}
+
+void Reactor::cancel_roots() noexcept {
+  for (RootTask* root = roots_; root != nullptr; root = root->next) root->cancel.request();
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,166 @@
+#include <weft/runtime/runtime.hpp>
+
+#include "backend/backend.hpp"
+#include "reactor.hpp"
+
+#include <weft/core/log.hpp>
+#include <weft/runtime/spawn.hpp>
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace weft {
+namespace {
+
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    }
+  }
+  return cpus;
+}
+
+void pin_current_thread(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  // Best effort: a container may forbid it, and running unpinned is still correct.
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+// A small one-shot rendezvous between a reactor thread and the thread waiting on it.
+class Latch {
+ public:
+  void open(std::exception_ptr error = nullptr) {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    error_ = std::move(error);
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return open_; });
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool open_ = false;
+  std::exception_ptr error_;
+};
+
+Task<void> run_and_report(Task<void> task, std::exception_ptr& error, Latch& done) {
+  try {
+    co_await std::move(task);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  done.open();
+}
+
+}  // namespace
+
+struct Runtime::Impl {
+  RuntimeOptions options;
+  Backend backend = Backend::epoll;
+  std::vector<std::unique_ptr<detail::Reactor>> reactors;
+  std::vector<std::thread> threads;
+  std::size_t running = 0;  // reactors whose thread started its loop
+
+  void start_thread(unsigned core, int cpu, Latch& started) {
+    detail::Reactor* reactor = reactors[core].get();
+    threads.emplace_back([this, reactor, cpu, &started] {
+      if (cpu >= 0) pin_current_thread(cpu);
+      try {
+        reactor->bind_to_this_thread(backend);
+      } catch (...) {
+        started.open(std::current_exception());
+        return;
+      }
+      started.open();
+      reactor->run();
+    });
+  }
+
+  // Shutdown: every reactor cancels its tasks and keeps running until no core has a
+  // task left or work in flight between cores (seen twice in a row, so a message
+  // posted between two looks cannot slip by); then they exit.
+  void stop_all() {
+    for (auto& reactor : reactors) reactor->begin_drain();
+    const std::size_t started = running;
+    int quiet_rounds = 0;
+    while (quiet_rounds < 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      bool all_quiet = true;
+      for (std::size_t core = 0; core < started; ++core) all_quiet = all_quiet && reactors[core]->quiescent();
+      quiet_rounds = all_quiet ? quiet_rounds + 1 : 0;
+    }
+    for (auto& reactor : reactors) reactor->exit();
+    for (auto& thread : threads) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+};
+
+Runtime::Runtime(RuntimeOptions options) : impl_(std::make_unique<Impl>()) {
+  // A peer that closes early must surface as EPIPE on its stream, not kill the process.
+  ::signal(SIGPIPE, SIG_IGN);
+  const std::vector<int> cpus = allowed_cpus();
+  const unsigned online = cpus.empty() ? std::max(1u, std::thread::hardware_concurrency())
+                                       : static_cast<unsigned>(cpus.size());
+  const unsigned cores = options.cores == 0 ? online : options.cores;
+  impl_->options = options;
+  impl_->backend = detail::backend::resolve_backend(options.backend);
+  for (unsigned core = 0; core < cores; ++core) {
+    impl_->reactors.push_back(std::make_unique<detail::Reactor>(core, cores, options));
+  }
+  std::vector<detail::Reactor*> peers;
+  for (auto& reactor : impl_->reactors) peers.push_back(reactor.get());
+  for (auto& reactor : impl_->reactors) reactor->set_peers(peers);
+  // Start each reactor and wait until its backend is up, so a backend that cannot
+  // start fails the constructor instead of a later call.
+  try {
+    for (unsigned core = 0; core < cores; ++core) {
+      const bool pin = options.pin_threads && !cpus.empty() && cores <= cpus.size();
+      Latch started;
+      impl_->start_thread(core, pin ? cpus[core] : -1, started);
+      started.wait();
+      ++impl_->running;
+    }
+  } catch (...) {
+    impl_->stop_all();
+    throw;
+  }
+}
+
+Runtime::~Runtime() { impl_->stop_all(); }
+
+Backend Runtime::backend() const noexcept { return impl_->backend; }
+
+unsigned Runtime::cores() const noexcept { return static_cast<unsigned>(impl_->reactors.size()); }
+
+void Runtime::run_blocking(Task<void> task) {
+  if (detail::Reactor::current() != nullptr) {
+    throw std::logic_error("weft::Runtime::block_on called from a reactor thread");
+  }
+  Latch done;
+  std::exception_ptr error;
+  impl_->reactors[0]->post([&] { spawn(run_and_report(std::move(task), error, done)).detach(); });
+  done.wait();
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace weft
