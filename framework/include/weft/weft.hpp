@@ -29,3 +29,4 @@
 #include <weft/conf/config_error.hpp>
 #include <weft/conf/document.hpp>
 #include <weft/conf/runtime_section.hpp>
+#include <weft/conf/command_line.hpp>

@@ -1,1 +1,241 @@
+#include <weft/net/tcp_stream.hpp>
+
+#include <weft/net/tcp_listener.hpp>
+#include <weft/runtime/join.hpp>
+#include <weft/runtime/select.hpp>
+#include <weft/runtime/sleep.hpp>
+#include <weft/runtime/spawn.hpp>
+#include <weft/testing/backends.hpp>
+#include <weft/testing/run.hpp>
+
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <chrono>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using weft::Result;
+using weft::Task;
+using weft::net::Address;
+using weft::net::TcpListener;
+using weft::net::TcpStream;
+
+class TcpStreamTest : public weft::testing::IoTest {};
+WEFT_INSTANTIATE_BACKENDS(TcpStreamTest);
+
+// A connected pair on loopback: {accepted side, connecting side}.
+Task<std::pair<TcpStream, TcpStream>> connected_pair() {
+  auto listener = TcpListener::bind(Address::ipv4_loopback(0)).value();
+  const Address address = listener.local_address().value();
+  auto [accepted, connected] = co_await weft::join(listener.accept(), TcpStream::connect(address));
+  co_return std::pair{std::move(accepted).value(), std::move(connected).value()};
+}
+
+Task<std::string> read_exactly(TcpStream& stream, std::size_t size) {
+  std::string out(size, '\0');
+  std::size_t got = 0;
+  while (got < size) {
+    auto read = co_await stream.read(std::span(out).subspan(got));
+    if (!read || *read == 0) break;
+    got += *read;
+  }
+  out.resize(got);
+  co_return out;
+}
+
+TEST_P(TcpStreamTest, ConnectAcceptAndExchangeBytesBothWays) {
+  auto body = []() -> Task<std::pair<std::string, std::string>> {
+    auto [server, client] = co_await connected_pair();
+    EXPECT_TRUE(co_await client.write_all(std::string_view("ping")));
+    const std::string at_server = co_await read_exactly(server, 4);
+    EXPECT_TRUE(co_await server.write_all(std::string_view("pong!")));
+    const std::string at_client = co_await read_exactly(client, 5);
+    co_return std::pair{at_server, at_client};
+  };
+  const auto [at_server, at_client] = weft::testing::run(body(), options());
+  EXPECT_EQ(at_server, "ping");
+  EXPECT_EQ(at_client, "pong!");
+}
+
+TEST_P(TcpStreamTest, ReadReturnsZeroOnceThePeerShutsDownItsSide) {
+  auto body = []() -> Task<std::size_t> {
+    auto [server, client] = co_await connected_pair();
+    EXPECT_TRUE(client.shutdown());
+    std::array<char, 16> buffer{};
+    co_return (co_await server.read(buffer)).value();
+  };
+  EXPECT_EQ(weft::testing::run(body(), options()), 0u);
+}
+
+TEST_P(TcpStreamTest, SixteenMebibytesArriveIntactWhileBothSidesRunConcurrently) {
+  auto body = []() -> Task<bool> {
+    auto [server, client] = co_await connected_pair();
+    std::vector<std::byte> sent(16u << 20);
+    for (std::size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<std::byte>((i * 7919) >> 3);
+    auto writer = [&]() -> Task<bool> { co_return static_cast<bool>(co_await client.write_all(sent)); };
+    auto reader = [&]() -> Task<std::vector<std::byte>> {
+      std::vector<std::byte> got(sent.size());
+      std::size_t have = 0;
+      while (have < got.size()) {
+        auto read = co_await server.read(std::span(got).subspan(have));
+        if (!read || *read == 0) break;
+        have += *read;
+      }
+      got.resize(have);
+      co_return got;
+    };
+    auto [wrote, received] = co_await weft::join(writer(), reader());
+    co_return wrote && received == sent;
+  };
+  EXPECT_TRUE(weft::testing::run(body(), options()));
+}
+
+TEST_P(TcpStreamTest, ConnectingToAPortNobodyListensOnFailsWithConnectionRefused) {
+  auto body = []() -> Task<std::error_code> {
+    // Bind then close a listener to find a port that is (for now) closed.
+    Address address = Address::ipv4_loopback(0);
+    {
+      auto listener = TcpListener::bind(address).value();
+      address = listener.local_address().value();
+    }
+    auto stream = co_await TcpStream::connect(address);
+    co_return stream ? std::error_code{} : stream.error();
+  };
+  EXPECT_EQ(weft::testing::run(body(), options()), std::errc::connection_refused);
+}
+
+TEST_P(TcpStreamTest, APeerResetSurfacesAsConnectionResetOnEitherBackend) {
+  auto body = []() -> Task<std::error_code> {
+    auto [server, client] = co_await connected_pair();
+    // SO_LINGER 0 makes close send RST instead of FIN.
+    const linger hard{1, 0};
+    ::setsockopt(client.native_handle(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    EXPECT_TRUE(co_await client.write_all(std::string_view("x")));
+    co_await weft::sleep(10ms);  // let the byte land before the reset
+    client.close();
+    std::array<char, 8> buffer{};
+    Result<std::size_t> read = co_await server.read(buffer);
+    while (read && *read > 0) read = co_await server.read(buffer);
+    co_return read ? std::error_code{} : read.error();
+  };
+  EXPECT_EQ(weft::testing::run(body(), options()), std::errc::connection_reset);
+}
+
+TEST_P(TcpStreamTest, WritingAfterThePeerResetFailsWithResetOrBrokenPipe) {
+  auto body = []() -> Task<std::error_code> {
+    auto [server, client] = co_await connected_pair();
+    const linger hard{1, 0};
+    ::setsockopt(client.native_handle(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    client.close();
+    co_await weft::sleep(10ms);
+    const std::string chunk(64 * 1024, 'x');
+    for (int i = 0; i < 100; ++i) {
+      auto wrote = co_await server.write_all(chunk);
+      if (!wrote) co_return wrote.error();
+    }
+    co_return std::error_code{};
+  };
+  const std::error_code error = weft::testing::run(body(), options());
+  EXPECT_TRUE(error == std::errc::broken_pipe || error == std::errc::connection_reset) << error.message();
+}
+
+// The read loses the race against the timer; bytes sent afterwards all reach the
+// next read: a cancelled read never eats data.
+TEST_P(TcpStreamTest, ACancelledReadLosesNoByte) {
+  auto body = []() -> Task<std::string> {
+    auto [server, client] = co_await connected_pair();
+    std::array<char, 64> buffer{};
+    auto raced = co_await weft::select(server.read(buffer), weft::sleep(5s));
+    EXPECT_EQ(raced.index(), 1u);
+    EXPECT_TRUE(co_await client.write_all(std::string_view("after the cancel")));
+    co_return co_await read_exactly(server, 16);
+  };
+  EXPECT_EQ(weft::testing::run(body(), paused_options()), "after the cancel");
+}
+
+TEST_P(TcpStreamTest, ClosingTheListenerEndsAPendingAcceptWithOperationCanceled) {
+  auto body = []() -> Task<std::error_code> {
+    auto listener = TcpListener::bind(Address::ipv4_loopback(0)).value();
+    auto closer = [&]() -> Task<void> {
+      co_await weft::sleep(1ms);
+      listener.close();
+    };
+    auto [accepted, closed] = co_await weft::join(listener.accept(), closer());
+    co_return accepted ? std::error_code{} : accepted.error();
+  };
+  EXPECT_EQ(weft::testing::run(body(), options()), std::errc::operation_canceled);
+}
+
+TEST_P(TcpStreamTest, LocalAddressReportsTheKernelChosenPort) {
+  auto body = []() -> Task<std::uint16_t> {
+    auto listener = TcpListener::bind(Address::ipv4_loopback(0)).value();
+    co_return listener.local_address().value().port();
+  };
+  EXPECT_NE(weft::testing::run(body(), options()), 0);
+}
+
+// A reader whose data is always there completes every read inline; its budget still
+// makes it yield, so another task on the core runs before it has read everything.
+TEST_P(TcpStreamTest, AReaderThatNeverWaitsStillLetsOtherTasksRun) {
+  auto body = []() -> Task<std::size_t> {
+    auto [server, client] = co_await connected_pair();
+    EXPECT_TRUE(co_await client.write_all(std::string(4096, 'z')));
+    co_await weft::sleep(10ms);  // all 4096 bytes are now queued at the server
+    bool other_ran = false;
+    auto other = weft::spawn([](bool& ran) -> Task<void> {
+      ran = true;
+      co_return;
+    }(other_ran));
+    std::size_t reads_before_other_ran = 0;
+    std::array<char, 1> byte{};
+    for (int i = 0; i < 4096 && !other_ran; ++i) {
+      EXPECT_EQ((co_await server.read(byte)).value(), 1u);
+      ++reads_before_other_ran;
+    }
+    co_await other;
+    co_return reads_before_other_ran;
+  };
+  EXPECT_LT(weft::testing::run(body(), options()), 4096u);
+}
+
+TEST_P(TcpStreamTest, PeerAndLocalAddressesMirrorEachOther) {
+  auto body = []() -> Task<bool> {
+    auto [server, client] = co_await connected_pair();
+    co_return server.peer_address().value() == client.local_address().value() &&
+        client.peer_address().value() == server.local_address().value();
+  };
+  EXPECT_TRUE(weft::testing::run(body(), options()));
+}
+
+TEST_P(TcpStreamTest, WritevAllGathersEveryBufferInOrder) {
+  auto body = []() -> Task<std::string> {
+    auto [server, client] = co_await connected_pair();
+    std::vector<std::string> parts;
+    std::vector<weft::IoVec> buffers;
+    for (int i = 0; i < 200; ++i) parts.push_back(std::to_string(i) + ",");
+    for (const auto& part : parts) buffers.push_back({part.data(), part.size()});
+    EXPECT_TRUE(co_await client.writev_all(buffers));
+    client.shutdown();
+    co_return co_await read_exactly(server, 1 << 20);
+  };
+  std::string expected;
+  for (int i = 0; i < 200; ++i) expected += std::to_string(i) + ",";
+  EXPECT_EQ(weft::testing::run(body(), options()), expected);
+}
+
+TEST_P(TcpStreamTest, ConnectWithTimeoutSucceedsWellWithinIt) {
+  auto body = []() -> Task<bool> {
+    auto listener = TcpListener::bind(Address::ipv4_loopback(0)).value();
+    auto stream = co_await TcpStream::connect(listener.local_address().value(), 5s);
+    co_return stream.has_value() && stream->set_nodelay(true).has_value();
+  };
+  EXPECT_TRUE(weft::testing::run(body(), options()));
+}
+
+}  // namespace

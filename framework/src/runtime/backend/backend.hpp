@@ -104,6 +104,9 @@ const ProbeResult& probe_io_uring();
 /// forced and unusable, or WEFT_BACKEND names no backend.
 Backend resolve_backend(Backend requested);
 
+/// resolve_backend with a given probe outcome (the decision itself, for tests).
+Backend resolve_backend(Backend requested, const ProbeResult& probe);
+
 /// Creates a backend of `kind` (resolved) for `reactor` on the calling thread.
 std::unique_ptr<IoBackend> make_backend(Backend kind, Reactor& reactor, int wake_fd);
 

@@ -32,9 +32,6 @@ bool kernel_at_least(int major, int minor) {
 }
 
 ProbeResult run_probe() {
-  if (std::getenv("WEFT_TEST_REFUSE_IO_URING") != nullptr) {
-    return {false, "io_uring refused by WEFT_TEST_REFUSE_IO_URING (test hook)"};
-  }
   io_uring ring{};
   const int setup = io_uring_queue_init(8, &ring, 0);
   if (setup < 0) return {false, "io_uring_setup failed: " + errno_text(-setup)};
@@ -92,6 +89,11 @@ const ProbeResult& probe_io_uring() {
 }
 
 Backend resolve_backend(Backend requested) {
+  if (requested == Backend::epoll) return resolve_backend(requested, ProbeResult{});
+  return resolve_backend(requested, probe_io_uring());
+}
+
+Backend resolve_backend(Backend requested, const ProbeResult& probe) {
   std::string source = "requested";
   if (requested == Backend::automatic) {
     if (const char* env = std::getenv("WEFT_BACKEND"); env != nullptr && *env != '\0') {
@@ -106,7 +108,6 @@ Backend resolve_backend(Backend requested) {
   if (requested == Backend::epoll) {
     why = source;
   } else {
-    const ProbeResult& probe = probe_io_uring();
     if (requested == Backend::io_uring && !probe.usable) {
       refuse("io_uring was " + source + " but is unavailable: " + probe.reason);
     }
