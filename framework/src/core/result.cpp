@@ -26,4 +26,11 @@ const std::error_category& weft_category() noexcept {
   return category;
 }
 
+namespace detail {
+const std::exception_ptr& cancelled_exception() {
+  thread_local const std::exception_ptr cancelled = std::make_exception_ptr(Cancelled{});
+  return cancelled;
+}
+}  // namespace detail
+
 }  // namespace weft

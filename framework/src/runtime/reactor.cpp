@@ -87,6 +87,7 @@ void Reactor::run_ready() {
     const Runnable next = ready_.front();
     ready_.pop_front();
     budget_ = kBudget;
+    set_current_cancel_state(nullptr);  // the resumed awaiter sets its task's own
     next.fn(next.arg);
   }
 }

@@ -43,7 +43,7 @@ void RootTask::finish() noexcept {
   finish_root(this);
   if (joiner_) {
     schedule(joiner_);
-  } else if (!handle_alive_) {
+  } else if (!handle_alive_ && !observed_) {
     log_unobserved_error();
   }
   unref();
@@ -52,7 +52,7 @@ void RootTask::finish() noexcept {
 void RootTask::release_handle() noexcept {
   handle_alive_ = false;
   // Finished, never awaited, and now never will be: say what it died of.
-  if (done_) log_unobserved_error();
+  if (done_ && !observed_) log_unobserved_error();
   unref();
 }
 

@@ -7,15 +7,17 @@
 namespace weft {
 namespace {
 
-// Waits on the timer wheel; lives in the sleeping coroutine's frame.
+// Waits on the timer wheel; lives in the frame of sleep()'s own coroutine. When
+// cancelled it ends that coroutine without resuming it: the coroutine's outcome
+// becomes weft::Cancelled and its awaiter is scheduled. sleep() has no code after
+// the wait, so skipping it is equivalent, and a sleep losing a select costs no throw.
 class SleepAwaiter : private detail::Timer {
  public:
   explicit SleepAwaiter(Instant deadline) : deadline_(deadline) {}
 
   bool await_ready() const noexcept { return false; }
 
-  template <class P>
-  bool await_suspend(std::coroutine_handle<P> waiter) noexcept {
+  bool await_suspend(std::coroutine_handle<detail::Promise<void>> waiter) noexcept {
     cancel_ = waiter.promise().cancel;
     if (!detail::arm_cancel(cancel_, &SleepAwaiter::on_cancel, this)) {
       cancelled_ = true;
@@ -44,21 +46,26 @@ class SleepAwaiter : private detail::Timer {
     auto* self = static_cast<SleepAwaiter*>(arg);
     if (!self->armed) return;  // already fired; the wake-up is queued
     self->reactor_->timers().cancel(*self);
-    self->cancelled_ = true;
-    self->reactor_->schedule(self->waiter_);
+    auto& promise = self->waiter_.promise();
+    promise.error = detail::cancelled_exception();
+    self->reactor_->schedule(promise.continuation);
   }
 
   Instant deadline_;
   detail::Reactor* reactor_ = nullptr;
-  std::coroutine_handle<> waiter_;
+  std::coroutine_handle<detail::Promise<void>> waiter_;
   CancelState* cancel_ = nullptr;
   bool cancelled_ = false;
 };
 
 struct YieldAwaiter {
+  CancelState* cancel = nullptr;
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> waiter) const { detail::schedule(waiter); }
-  void await_resume() const noexcept {}
+  void await_suspend(std::coroutine_handle<detail::Promise<void>> waiter) {
+    cancel = waiter.promise().cancel;
+    detail::schedule(waiter);
+  }
+  void await_resume() const noexcept { detail::set_current_cancel_state(cancel); }
 };
 
 }  // namespace

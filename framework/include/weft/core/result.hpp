@@ -10,6 +10,7 @@
 //   propagate through `Task`, `JoinHandle`, `join` and `select` unchanged.
 #pragma once
 
+#include <exception>
 #include <expected>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,12 @@ inline std::unexpected<std::error_code> fail(std::errc e) {
 struct Cancelled : std::exception {
   const char* what() const noexcept override { return "weft: operation cancelled"; }
 };
+
+namespace detail {
+/// A Cancelled exception made once per thread, for waits that end a task with it
+/// without throwing (see sleep).
+const std::exception_ptr& cancelled_exception();
+}  // namespace detail
 
 /// True when `ec` says the operation was cancelled.
 inline bool is_cancelled(const std::error_code& ec) noexcept {

@@ -35,7 +35,15 @@ struct PromiseBase {
   static void* operator new(std::size_t size) { return allocate_frame(size); }
   static void operator delete(void* frame, std::size_t size) noexcept { deallocate_frame(frame, size); }
 
-  std::suspend_always initial_suspend() const noexcept { return {}; }
+  /// Lazy start; the first step makes this task's cancellation state current, so
+  /// weft::cancelled() is right from a task's first line.
+  struct InitialAwaiter {
+    const PromiseBase* promise;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
+    void await_resume() const noexcept { set_current_cancel_state(promise->cancel); }
+  };
+  InitialAwaiter initial_suspend() const noexcept { return InitialAwaiter{this}; }
 
   struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }
@@ -137,6 +145,32 @@ class [[nodiscard]] Task {
 };
 
 namespace detail {
+
+/// Awaits `task` (which must stay alive) and yields its promise instead of rethrowing
+/// its exception: drivers (spawn, select, join) move the outcome on without paying
+/// for a throw, so a cancelled branch costs no exception unwinding.
+template <class T>
+struct SettleAwaiter {
+  std::coroutine_handle<Promise<T>> child;
+
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
+    child.promise().continuation = parent;
+    child.promise().cancel = parent.promise().cancel;
+    return child;
+  }
+  Promise<T>& await_resume() noexcept {
+    set_current_cancel_state(child.promise().cancel);
+    return child.promise();
+  }
+};
+
+template <class T>
+SettleAwaiter<T> settle(Task<T>& task) noexcept {
+  return SettleAwaiter<T>{task.handle()};
+}
+
 template <class T>
 Task<T> Promise<T>::get_return_object() noexcept {
   return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(*this));

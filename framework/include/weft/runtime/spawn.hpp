@@ -46,6 +46,8 @@ class RootTask {
   /// The JoinHandle (or its awaiter) lets go.
   void release_handle() noexcept;
   void set_joiner(std::coroutine_handle<> joiner) noexcept { joiner_ = joiner; }
+  /// The result is being taken by an awaiter: nothing is left to report at release.
+  void mark_observed() noexcept { observed_ = true; }
 
   static void* operator new(std::size_t size) { return allocate_frame(size); }
   static void operator delete(void* block, std::size_t size) noexcept { deallocate_frame(block, size); }
@@ -64,6 +66,7 @@ class RootTask {
   unsigned refs_ = 2;  // the driver and the handle
   bool done_ = false;
   bool handle_alive_ = true;
+  bool observed_ = false;
 
   template <class T>
   friend class SpawnState;
@@ -113,14 +116,15 @@ struct Driver {
 
 template <class T>
 Driver drive(Task<T> task, SpawnState<T>* state) {
-  try {
-    if constexpr (std::is_void_v<T>) {
-      co_await std::move(task);
-    } else {
-      state->value.emplace(co_await std::move(task));
+  auto& outcome = co_await settle(task);
+  if (outcome.error) {
+    state->set_error(std::move(outcome.error));
+  } else if constexpr (!std::is_void_v<T>) {
+    try {
+      state->value.emplace(std::move(*outcome.value));
+    } catch (...) {
+      state->set_error(std::current_exception());
     }
-  } catch (...) {
-    state->set_error(std::current_exception());
   }
 }
 
@@ -164,8 +168,12 @@ class [[nodiscard]] JoinHandle {
       if (!detail::arm_cancel(waiter_cancel, propagate, state)) state->cancel.request();
     }
     T await_resume() {
-      detail::disarm_cancel(waiter_cancel);
+      if (waiter_cancel != nullptr) {
+        detail::disarm_cancel(waiter_cancel);
+        detail::set_current_cancel_state(waiter_cancel);
+      }
       state->set_joiner({});
+      state->mark_observed();
       return state->take();
     }
   };

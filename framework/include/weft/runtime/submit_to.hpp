@@ -40,13 +40,16 @@ class CrossCoreCall {
 
   bool await_ready() const noexcept { return false; }
 
-  void await_suspend(std::coroutine_handle<> waiter) {
+  template <class P>
+  void await_suspend(std::coroutine_handle<P> waiter) {
     waiter_ = waiter;
+    waiter_cancel_ = waiter.promise().cancel;
     origin_ = this_core();
     post_to_core(core_, [this] { spawn(run_here()).detach(); });
   }
 
   R await_resume() {
+    set_current_cancel_state(waiter_cancel_);
     if (error_) std::rethrow_exception(error_);
     if constexpr (!std::is_void_v<R>) return std::move(*value_);
   }
@@ -74,6 +77,7 @@ class CrossCoreCall {
   unsigned origin_ = 0;
   F fn_;
   std::coroutine_handle<> waiter_;
+  CancelState* waiter_cancel_ = nullptr;
   std::conditional_t<std::is_void_v<R>, bool, std::optional<R>> value_{};
   std::exception_ptr error_;
 };

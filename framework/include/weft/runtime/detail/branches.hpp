@@ -69,15 +69,17 @@ struct BranchDriver {
 
 template <class T>
 BranchDriver run_branch(Task<T> task, BranchSlot<T>* slot) {
-  try {
-    if constexpr (std::is_void_v<T>) {
-      co_await std::move(task);
-      slot->value.emplace();
-    } else {
-      slot->value.emplace(co_await std::move(task));
+  auto& outcome = co_await settle(task);
+  if (outcome.error) {
+    slot->error = std::move(outcome.error);
+  } else if constexpr (std::is_void_v<T>) {
+    slot->value.emplace();
+  } else {
+    try {
+      slot->value.emplace(std::move(*outcome.value));
+    } catch (...) {
+      slot->error = std::current_exception();
     }
-  } catch (...) {
-    slot->error = std::current_exception();
   }
 }
 
