@@ -13,7 +13,8 @@
 # The libraries are static, so their private dependencies are still needed when a
 # program links them: liburing (runtime), spdlog (core), toml++ (conf; a shared
 # library in Debian 12), fmt (public: core/log.hpp formats with it) and Threads.
-# weftConfig.cmake finds each of them; weft.pc lists them under Requires.
+# weftConfig.cmake finds each of them; weft.pc lists them under Requires. CLI11
+# (conf, header-only) is link-only in the export and needs nothing in weft.pc.
 
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)

@@ -26,7 +26,8 @@ Task<int> serve(echo::Config config, Backend backend) {
   const net::Address bound = first->local_address().value();
   spawn(echo::accept_loop(std::move(*first), config)).detach();
   for (unsigned core = 1; core < core_count(); ++core) {
-    co_await submit_to(core, [bound, config] { return echo::listen_here(bound, config); });
+    auto listen = [bound, config] { return echo::listen_here(bound, config); };
+    co_await submit_to(core, std::move(listen));  // named first: see submit_to.hpp
   }
   log::info("weft-echo listening on {} (cores {}, backend {})", bound.to_string(), core_count(),
             to_string(backend));

@@ -97,7 +97,11 @@ std::optional<std::chrono::nanoseconds> Reactor::poll_timeout(bool may_block) no
   if (!may_block || !ready_.empty()) return nanoseconds(0);
   const auto next = timers_.next_deadline();
   if (!next) return std::nullopt;
-  if (options_.paused_clock) return nanoseconds(0);
+  if (options_.paused_clock) {
+    // Paused: never wait for a timer; but while another core owes a reply, block for
+    // it (its post wakes this reactor) instead of spinning.
+    return external_waits_ > 0 ? std::nullopt : std::optional(nanoseconds(0));
+  }
   const auto deadline = epoch_ + std::chrono::milliseconds(*next);
   return deadline <= now_ ? nanoseconds(0) : nanoseconds(deadline - now_);
 }
@@ -112,7 +116,7 @@ void Reactor::run_once(bool may_block) {
     idle_.store(live_roots_ == 0 && ready_.empty(), std::memory_order_release);
   }
   backend_->poll(poll_timeout(may_block));
-  if (options_.paused_clock && ready_.empty()) {
+  if (options_.paused_clock && ready_.empty() && external_waits_ == 0) {
     // Idle on a paused clock: jump straight to the next timer.
     if (const auto next = timers_.next_deadline()) timers_.advance(*next);
   }

@@ -81,6 +81,9 @@ class Reactor {
   /// True when draining, no task is left and nothing is queued (any thread).
   bool quiescent() noexcept;
 
+  void begin_external_wait() noexcept { ++external_waits_; }
+  void end_external_wait() noexcept { --external_waits_; }
+
   void adopt(RootTask* root) noexcept;
   void retire(RootTask* root) noexcept;
   std::size_t live_roots() const noexcept { return live_roots_; }
@@ -117,7 +120,8 @@ class Reactor {
   bool stopping_ = false;          // reactor thread: roots have been cancelled
 
   std::vector<Reactor*> peers_;  // set before the threads start, read-only after
-  RootTask* roots_ = nullptr;  // intrusive list of live spawned tasks
+  RootTask* roots_ = nullptr;        // intrusive list of live spawned tasks
+  std::size_t external_waits_ = 0;  // replies awaited from other cores
   std::size_t live_roots_ = 0;
 };
 

@@ -38,6 +38,10 @@ void start_root(RootTask* root, std::coroutine_handle<> first_step) {
 
 void finish_root(RootTask* root) noexcept { Reactor::current()->retire(root); }
 
+void begin_external_wait() noexcept { Reactor::current()->begin_external_wait(); }
+
+void end_external_wait() noexcept { Reactor::current()->end_external_wait(); }
+
 void RootTask::finish() noexcept {
   done_ = true;
   finish_root(this);

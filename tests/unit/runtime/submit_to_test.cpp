@@ -10,9 +10,13 @@
 #include <weft/runtime/submit_to.hpp>
 
 #include <weft/core/frame_allocator.hpp>
+#include <weft/core/result.hpp>
+#include <weft/runtime/clock.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/sleep.hpp>
+#include <weft/runtime/spawn.hpp>
 #include <weft/runtime/this_core.hpp>
+#include <weft/runtime/with_timeout.hpp>
 #include <weft/testing/backends.hpp>
 #include <weft/testing/run.hpp>
 
@@ -20,6 +24,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -29,6 +34,7 @@
 
 namespace {
 
+using weft::JoinHandle;
 using weft::Task;
 
 class SubmitTo : public weft::testing::IoTest {
@@ -156,6 +162,50 @@ TEST_P(SubmitTo, SubmittingToACoreThatDoesNotExistThrowsOutOfRange) {
     co_return false;
   };
   EXPECT_TRUE(run(body()));
+}
+
+// --- "Cancellation: none yet — the caller waits until the remote work has finished." ---
+
+TEST_P(SubmitTo, CancelledCallerStillWaitsForTheRemoteWorkAndGetsItsResult) {
+  auto caller = [](std::shared_ptr<std::atomic<bool>> remote_done) -> Task<std::pair<int, bool>> {
+    auto slow = [remote_done]() -> Task<int> {
+      for (int i = 0; i < 200; ++i) co_await weft::yield_now();
+      remote_done->store(true);
+      co_return 5;
+    };
+    const int value = co_await weft::submit_to(1, std::move(slow));
+    co_return std::pair{value, remote_done->load()};
+  };
+  auto body = [&caller]() -> Task<std::pair<int, bool>> {
+    JoinHandle<std::pair<int, bool>> handle = weft::spawn(caller(std::make_shared<std::atomic<bool>>(false)));
+    co_await weft::yield_now();  // the call is on its way to core 1
+    handle.cancel();
+    co_return co_await handle;
+  };
+  const auto [value, remote_done_when_resumed] = run(body());
+  EXPECT_EQ(value, 5);
+  EXPECT_TRUE(remote_done_when_resumed);
+}
+
+// --- A paused clock and work in flight on another core ------------------------------------
+// clock.hpp: a paused reactor jumps to its next timer "when its reactor has nothing to
+// run". A core waiting for a reply from another core still has something coming, so a
+// cross-core call that takes no time must never lose to a one-hour timeout.
+
+TEST_P(SubmitTo, PendingReplyKeepsAPausedClockFromJumpingToTheNextTimer) {
+  auto body = []() -> Task<std::pair<int, std::chrono::nanoseconds>> {
+    const weft::Instant start = weft::now();
+    int timeouts = 0;
+    for (int i = 0; i < 1000; ++i) {
+      weft::Result<int> reply = co_await weft::with_timeout(std::chrono::hours(1), weft::submit_to(1, [i] { return i; }));
+      if (!reply.has_value()) ++timeouts;
+    }
+    co_return std::pair{timeouts, weft::now() - start};
+  };
+  const auto [timeouts, elapsed] =
+      weft::testing::run(body(), weft::RuntimeOptions{.cores = 2, .backend = GetParam(), .paused_clock = true});
+  EXPECT_EQ(timeouts, 0) << "instant cross-core calls timed out after a jump of the paused clock";
+  EXPECT_LT(elapsed, std::chrono::hours(1));
 }
 
 // --- A flood of messages: none lost, none duplicated -----------------------------------------

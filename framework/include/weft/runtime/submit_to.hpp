@@ -4,6 +4,12 @@
 // value or a Task) and resumes the caller on its own core with the result or the
 // exception. `f` is moved to the target core; what it captures must be safe to use
 // there (copies, or data owned by that core).
+//
+// WORKAROUND(gcc 12): a lambda with non-trivially-destructible captures written
+// inside the `co_await submit_to(core, [...]{...})` expression is destroyed twice by
+// GCC 12 (a temporary passed to a coroutine in a co_await). Name it first and move
+// it in: `auto work = [...]{...}; co_await submit_to(core, std::move(work));`. See
+// tests/unit/runtime/submit_to_test.cpp.
 #pragma once
 
 #include <weft/core/task.hpp>
@@ -45,6 +51,7 @@ class CrossCoreCall {
     waiter_ = waiter;
     waiter_cancel_ = waiter.promise().cancel;
     origin_ = this_core();
+    begin_external_wait();
     post_to_core(core_, [this] { spawn(run_here()).detach(); });
   }
 
@@ -70,7 +77,10 @@ class CrossCoreCall {
       error_ = std::current_exception();
     }
     std::coroutine_handle<> waiter = waiter_;
-    post_to_core(origin_, [waiter] { schedule(waiter); });
+    post_to_core(origin_, [waiter] {
+      end_external_wait();
+      schedule(waiter);
+    });
   }
 
   unsigned core_;

@@ -28,6 +28,11 @@ void start_root(RootTask* root, std::coroutine_handle<> first_step);
 /// Unregisters a finished spawned task.
 void finish_root(RootTask* root) noexcept;
 
+/// A wait for another core's reply starts / ends on this core. While any is pending
+/// a paused clock does not jump: the reply, not a timer, is what comes next.
+void begin_external_wait() noexcept;
+void end_external_wait() noexcept;
+
 /// Throws std::logic_error naming `what` when called outside a reactor thread.
 void require_reactor(const char* what);
 
