@@ -37,6 +37,13 @@
 
 namespace weft {
 
+namespace detail {
+template <class T>
+Task<void> store_into(Task<T> task, std::optional<T>& out) {
+  out.emplace(co_await std::move(task));
+}
+}  // namespace detail
+
 class Runtime {
  public:
   /// Starts the reactor threads. Throws std::system_error when the requested backend
@@ -54,7 +61,7 @@ class Runtime {
       run_blocking(std::move(task));
     } else {
       std::optional<T> result;
-      run_blocking(store_into(std::move(task), result));
+      run_blocking(detail::store_into(std::move(task), result));
       return std::move(*result);
     }
   }
@@ -65,10 +72,6 @@ class Runtime {
   unsigned cores() const noexcept;
 
  private:
-  template <class T>
-  static Task<void> store_into(Task<T> task, std::optional<T>& out) {
-    out.emplace(co_await std::move(task));
-  }
   void run_blocking(Task<void> task);
 
   struct Impl;
