@@ -64,18 +64,19 @@ if ((${#missing[@]} == 0)); then
   exit 0
 fi
 
+echo "install-deps.sh: missing ${missing[*]}"
 if [[ $(id -u) == 0 ]]; then
   as_root=()
-elif command -v sudo >/dev/null; then
+elif command -v sudo >/dev/null || [[ $dry_run == 1 ]]; then
   as_root=(sudo)
 else
-  echo "install-deps.sh: missing ${missing[*]}; run as root or install sudo" >&2
+  echo "install-deps.sh: run it as root, or install sudo" >&2
   exit 1
 fi
 
-echo "install-deps.sh: installing ${missing[*]}"
 if [[ $dry_run == 1 ]]; then
-  echo "(dry run) ${as_root[*]} apt-get update && ${as_root[*]} apt-get install -y --no-install-recommends ${missing[*]}"
+  sudo_word=${as_root[*]:+${as_root[*]} }
+  echo "(dry run) ${sudo_word}apt-get update && ${sudo_word}apt-get install -y --no-install-recommends ${missing[*]}"
   exit 0
 fi
 

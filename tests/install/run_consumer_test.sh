@@ -68,7 +68,8 @@ cmake --build "$TMP/cmake-build" -j1 >"$TMP/build.log" 2>&1 ||
 
 step "pkg-config --cflags --libs weft with PKG_CONFIG_PATH"
 command -v pkg-config >/dev/null || fail "pkg-config not found (tools/install-deps.sh installs it)"
-export PKG_CONFIG_PATH="$(dirname "$pcfile")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+PKG_CONFIG_PATH="$(dirname "$pcfile")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+export PKG_CONFIG_PATH
 pkg-config --exists --print-errors weft || fail "pkg-config does not find weft"
 read -ra PC_CFLAGS <<<"$(pkg-config --cflags weft)"
 read -ra PC_LIBS <<<"$(pkg-config --libs weft)"
