@@ -3,6 +3,7 @@
 #pragma once
 
 #include <weft/core/cancellation.hpp>
+#include <weft/core/context.hpp>
 #include <weft/core/log.hpp>
 #include <weft/core/result.hpp>
 #include <weft/core/task.hpp>
@@ -10,6 +11,7 @@
 #include <weft/runtime/clock.hpp>
 #include <weft/runtime/io_handle.hpp>
 #include <weft/runtime/join.hpp>
+#include <weft/runtime/offload.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/runtime_options.hpp>
 #include <weft/runtime/select.hpp>

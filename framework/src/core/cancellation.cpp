@@ -1,4 +1,5 @@
 #include <weft/core/cancellation.hpp>
+#include <weft/core/context.hpp>
 
 namespace weft {
 namespace {
@@ -9,6 +10,7 @@ CancelState::CancelState(CancelState* parent) noexcept {
   if (parent != nullptr) {
     link(parent);
     requested_ = parent->requested_;
+    context = parent->context;
   }
 }
 

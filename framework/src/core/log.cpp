@@ -1,5 +1,7 @@
 #include <weft/core/log.hpp>
 
+#include <weft/core/context.hpp>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -46,7 +48,12 @@ spdlog::level::level_enum to_spdlog(Level level) {
 
 void write(Level level, std::string_view message) {
   if (!enabled(level)) return;
-  logger().log(to_spdlog(level), "{}", message);
+  const std::string context = weft::context::describe();
+  if (context.empty()) {
+    logger().log(to_spdlog(level), "{}", message);
+  } else {
+    logger().log(to_spdlog(level), "{} {{{}}}", message, context);
+  }
 }
 
 bool enabled(Level level) noexcept {

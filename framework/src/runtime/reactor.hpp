@@ -27,6 +27,7 @@
 namespace weft::detail {
 
 class RootTask;
+class OffloadPool;
 
 class Reactor {
  public:
@@ -49,6 +50,8 @@ class Reactor {
   /// The reactor of `core` in the same runtime, or nullptr when out of range.
   Reactor* peer(unsigned core) const noexcept { return core < peers_.size() ? peers_[core] : nullptr; }
   void set_peers(std::vector<Reactor*> peers) { peers_ = std::move(peers); }
+  OffloadPool& offload_pool() const noexcept { return *offload_pool_; }
+  void set_offload_pool(OffloadPool* pool) noexcept { offload_pool_ = pool; }
   unsigned cores() const noexcept { return cores_; }
   backend::IoBackend& io() noexcept { return *backend_; }
   Backend backend_kind() const noexcept { return backend_->kind(); }
@@ -120,6 +123,7 @@ class Reactor {
   bool stopping_ = false;          // reactor thread: roots have been cancelled
 
   std::vector<Reactor*> peers_;  // set before the threads start, read-only after
+  OffloadPool* offload_pool_ = nullptr;
   RootTask* roots_ = nullptr;        // intrusive list of live spawned tasks
   std::size_t external_waits_ = 0;  // replies awaited from other cores
   std::size_t live_roots_ = 0;

@@ -1,6 +1,7 @@
 #include <weft/runtime/runtime.hpp>
 
 #include "backend/backend.hpp"
+#include "offload_pool.hpp"
 #include "reactor.hpp"
 
 #include <weft/core/log.hpp>
@@ -76,6 +77,7 @@ Task<void> run_and_report(Task<void> task, std::exception_ptr& error, Latch& don
 struct Runtime::Impl {
   RuntimeOptions options;
   Backend backend = Backend::epoll;
+  std::unique_ptr<detail::OffloadPool> offload_pool;
   std::vector<std::unique_ptr<detail::Reactor>> reactors;
   std::vector<std::thread> threads;
   std::size_t running = 0;  // reactors whose thread started its loop
@@ -95,18 +97,27 @@ struct Runtime::Impl {
     });
   }
 
-  // Shutdown: every reactor cancels its tasks and keeps running until no core has a
-  // task left or work in flight between cores (seen twice in a row, so a message
-  // posted between two looks cannot slip by); then they exit.
-  void stop_all() {
-    for (auto& reactor : reactors) reactor->begin_drain();
-    const std::size_t started = running;
+  // Waits until no core has a task left or work in flight between cores (seen twice
+  // in a row, so a message posted between two looks cannot slip by).
+  void wait_until_quiet() {
     int quiet_rounds = 0;
     while (quiet_rounds < 2) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       bool all_quiet = true;
-      for (std::size_t core = 0; core < started; ++core) all_quiet = all_quiet && reactors[core]->quiescent();
+      for (std::size_t core = 0; core < running; ++core) all_quiet = all_quiet && reactors[core]->quiescent();
       quiet_rounds = all_quiet ? quiet_rounds + 1 : 0;
+    }
+  }
+
+  // Shutdown: every reactor cancels its tasks and runs until all have finished; the
+  // offload pool then finishes what runs on it (its results go back to the still
+  // running reactors, which drop them); then the reactors exit.
+  void stop_all() {
+    for (auto& reactor : reactors) reactor->begin_drain();
+    wait_until_quiet();
+    if (offload_pool) {
+      offload_pool->stop();
+      wait_until_quiet();
     }
     for (auto& reactor : reactors) reactor->exit();
     for (auto& thread : threads) {
@@ -127,9 +138,14 @@ Runtime::Runtime(RuntimeOptions options) : impl_(std::make_unique<Impl>()) {
   for (unsigned core = 0; core < cores; ++core) {
     impl_->reactors.push_back(std::make_unique<detail::Reactor>(core, cores, options));
   }
+  const unsigned offload_threads = options.offload_threads == 0 ? cores : options.offload_threads;
+  impl_->offload_pool = std::make_unique<detail::OffloadPool>(offload_threads, 256 * std::size_t{offload_threads});
   std::vector<detail::Reactor*> peers;
   for (auto& reactor : impl_->reactors) peers.push_back(reactor.get());
-  for (auto& reactor : impl_->reactors) reactor->set_peers(peers);
+  for (auto& reactor : impl_->reactors) {
+    reactor->set_peers(peers);
+    reactor->set_offload_pool(impl_->offload_pool.get());
+  }
   // Start each reactor and wait until its backend is up, so a backend that cannot
   // start fails the constructor instead of a later call.
   try {

@@ -11,9 +11,17 @@
 // The wait a unit is suspended in (I/O, sleep, lock...) registers a hook; request()
 // calls it once so the wait can complete promptly with operation_canceled. Hooks
 // must not resume coroutines inline: they schedule.
+//
+// A state also carries its unit's task-local context (core/context.hpp).
 #pragma once
 
+#include <memory>
+
 namespace weft {
+
+namespace detail {
+struct ContextMap;
+}
 
 class CancelState {
  public:
@@ -37,6 +45,9 @@ class CancelState {
     hook_arg_ = arg;
   }
   void clear_hook() noexcept { hook_ = nullptr; }
+
+  /// This unit's task-local context (context.hpp); children start with a copy.
+  std::shared_ptr<const detail::ContextMap> context;
 
  private:
   void link(CancelState* parent) noexcept;

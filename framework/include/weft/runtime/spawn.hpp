@@ -199,6 +199,7 @@ template <class T>
 JoinHandle<T> spawn(Task<T> task, std::source_location where = std::source_location::current()) {
   detail::require_reactor("weft::spawn");
   auto* state = new detail::SpawnState<T>(where.function_name());
+  if (const CancelState* spawner = detail::current_cancel_state()) state->cancel.context = spawner->context;
   detail::Driver driver = detail::drive(std::move(task), state);
   driver.handle.promise().root = state;
   driver.handle.promise().cancel = &state->cancel;

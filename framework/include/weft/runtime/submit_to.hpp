@@ -12,6 +12,7 @@
 // tests/unit/runtime/submit_to_test.cpp.
 #pragma once
 
+#include <weft/core/context.hpp>
 #include <weft/core/task.hpp>
 #include <weft/runtime/detail/branches.hpp>
 #include <weft/runtime/detail/scheduling.hpp>
@@ -50,6 +51,7 @@ class CrossCoreCall {
   void await_suspend(std::coroutine_handle<P> waiter) {
     waiter_ = waiter;
     waiter_cancel_ = waiter.promise().cancel;
+    context_ = current_context();
     origin_ = this_core();
     begin_external_wait();
     post_to_core(core_, [this] { spawn(run_here()).detach(); });
@@ -65,6 +67,7 @@ class CrossCoreCall {
   // Runs on the target core; the caller's frame (and so *this) stays put until the
   // reply below resumes it.
   Task<void> run_here() {
+    adopt_context(std::move(context_));
     try {
       if constexpr (is_task_v<std::invoke_result_t<F&>>) {
         if constexpr (std::is_void_v<R>) co_await fn_();
@@ -88,6 +91,7 @@ class CrossCoreCall {
   F fn_;
   std::coroutine_handle<> waiter_;
   CancelState* waiter_cancel_ = nullptr;
+  ContextPtr context_;  // the caller's, carried to the target core
   std::conditional_t<std::is_void_v<R>, bool, std::optional<R>> value_{};
   std::exception_ptr error_;
 };
