@@ -40,6 +40,11 @@ struct call_result {
   using type = typename std::conditional_t<is_task_v<raw>, raw, Task<raw>>::value_type;
 };
 
+// Who touches what: the fields under "target core" are read and written only on the
+// target core's thread, those under "calling core" only on the caller's; messages
+// between the two cores (through the reactors' inboxes) order the hand-offs. The
+// caller resumes only after the reply and, if it sent a cancel, its acknowledgement
+// have both arrived, so no message can outlive *this.
 template <class F, class R>
 class CrossCoreCall {
  public:
@@ -55,18 +60,43 @@ class CrossCoreCall {
     origin_ = this_core();
     begin_external_wait();
     post_to_core(core_, [this] { spawn(run_here()).detach(); });
+    if (!arm_cancel(waiter_cancel_, &CrossCoreCall::on_cancel, this)) on_cancel(this);
   }
 
   R await_resume() {
+    disarm_cancel(waiter_cancel_);
     set_current_cancel_state(waiter_cancel_);
     if (error_) std::rethrow_exception(error_);
     if constexpr (!std::is_void_v<R>) return std::move(*value_);
   }
 
  private:
-  // Runs on the target core; the caller's frame (and so *this) stays put until the
-  // reply below resumes it.
+  // Calling core: the caller was cancelled; ask the target to cancel the remote task.
+  static void on_cancel(void* self) noexcept {
+    auto* call = static_cast<CrossCoreCall*>(self);
+    if (call->awaited_messages_ == 0) return;  // the reply is in; the caller is scheduled
+    ++call->awaited_messages_;                  // the acknowledgement
+    post_to_core(call->core_, [call] {
+      if (!call->remote_finished_) {
+        if (call->remote_ != nullptr) call->remote_->request();
+        else call->cancel_before_start_ = true;
+      }
+      post_to_core(call->origin_, [call] { call->arrive(); });
+    });
+  }
+
+  // Calling core: a reply or an acknowledgement is back.
+  void arrive() noexcept {
+    if (--awaited_messages_ > 0) return;
+    disarm_cancel(waiter_cancel_);
+    end_external_wait();
+    schedule(waiter_);
+  }
+
+  // Target core: runs `fn` as a task there and replies.
   Task<void> run_here() {
+    remote_ = current_cancel_state();
+    if (cancel_before_start_) remote_->request();
     adopt_context(std::move(context_));
     try {
       if constexpr (is_task_v<std::invoke_result_t<F&>>) {
@@ -79,18 +109,22 @@ class CrossCoreCall {
     } catch (...) {
       error_ = std::current_exception();
     }
-    std::coroutine_handle<> waiter = waiter_;
-    post_to_core(origin_, [waiter] {
-      end_external_wait();
-      schedule(waiter);
-    });
+    remote_finished_ = true;
+    post_to_core(origin_, [this] { arrive(); });
   }
 
   unsigned core_;
   unsigned origin_ = 0;
   F fn_;
+  // Calling core.
   std::coroutine_handle<> waiter_;
   CancelState* waiter_cancel_ = nullptr;
+  unsigned awaited_messages_ = 1;  // the reply, plus an acknowledgement per cancel sent
+  // Target core.
+  CancelState* remote_ = nullptr;
+  bool remote_finished_ = false;
+  bool cancel_before_start_ = false;
+  // Handed over by the messages.
   ContextPtr context_;  // the caller's, carried to the target core
   std::conditional_t<std::is_void_v<R>, bool, std::optional<R>> value_{};
   std::exception_ptr error_;
@@ -100,7 +134,8 @@ class CrossCoreCall {
 
 /// Runs `fn()` on `core` and returns its result (or rethrows its exception) on the
 /// calling core. `fn` may return a value or a Task.
-/// Cancellation: none yet — the caller waits until the remote work has finished.
+/// Cancellation: total — the remote task is cancelled (its waits end with
+/// operation_canceled / weft::Cancelled) and still awaited; the caller gets its outcome.
 /// Completes inline: never.
 template <class F, class R = typename detail::call_result<F>::type>
 Task<R> submit_to(unsigned core, F fn) {
@@ -109,7 +144,7 @@ Task<R> submit_to(unsigned core, F fn) {
 
 /// Runs `fn()` (returning Task<void>) on every core at once and waits for all; the
 /// first exception is rethrown after every core has finished (join's policy).
-/// Cancellation: none yet — waits until every core has finished.
+/// Cancellation: total — every core's task is cancelled and awaited.
 /// Completes inline: never.
 template <class F>
 Task<void> on_all_cores(F fn) {
