@@ -3,7 +3,7 @@
 # Included at the end of framework/CMakeLists.txt, after every target exists.
 #
 # What is installed:
-#   lib/libweft_{core,runtime,net,conf}.a   exported as weft::{core,runtime,net,conf}
+#   lib/libweft_{core,runtime,sync,net,conf}.a   exported as weft::{core,runtime,sync,net,conf}
 #   weft::weft                              INTERFACE target aggregating them
 #   include/weft/...                        public headers, without weft/testing
 #   lib/cmake/weft/weftConfig.cmake (+ Version, Targets)
@@ -23,7 +23,7 @@ set(WEFT_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/weft CACHE STRING
     "Where weftConfig.cmake is installed, relative to the prefix")
 mark_as_advanced(WEFT_INSTALL_CMAKEDIR)
 
-set(WEFT_INSTALLED_LIBS weft_core weft_runtime weft_net weft_conf)
+set(WEFT_INSTALLED_LIBS weft_core weft_runtime weft_sync weft_net weft_conf)
 
 # std::expected is C++23: consumers of weft::weft must compile as C++23 as well. (In
 # this build CMAKE_CXX_STANDARD already says so; this makes it a usage requirement.)
@@ -74,7 +74,7 @@ else()
   set(WEFT_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
 set(WEFT_PC_LIBS "")
-foreach(lib IN ITEMS weft_conf weft_net weft_runtime weft_core) # dependents first
+foreach(lib IN ITEMS weft_conf weft_net weft_sync weft_runtime weft_core) # dependents first
   string(APPEND WEFT_PC_LIBS " -l${lib}")
 endforeach()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/cmake/weft.pc.in ${CMAKE_CURRENT_BINARY_DIR}/weft.pc @ONLY)

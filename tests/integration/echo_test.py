@@ -215,6 +215,26 @@ def case_connection_limit(args):
         assert server.stop() == 0
 
 
+def case_sigusr1_dumps_tasks(args):
+    server = Server(args)
+    try:
+        client = connect(server.port)
+        client.sendall(b"x")
+        assert recv_exactly(client, 1) == b"x"
+        server.process.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "serve_connection" not in server.output():
+            time.sleep(0.05)
+        out = server.output()
+        assert "task dump on signal" in out, out
+        assert "core 0:" in out and "core 1:" in out, out
+        assert "in echo::serve_connection" in out and "in echo::accept_loop" in out, out
+        client.sendall(b"y")  # the dump disturbed nothing
+        assert recv_exactly(client, 1) == b"y"
+    finally:
+        assert server.stop() == 0
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)

@@ -19,8 +19,15 @@
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/spawn.hpp>
 #include <weft/runtime/submit_to.hpp>
+#include <weft/runtime/task_dump.hpp>
 #include <weft/runtime/this_core.hpp>
 #include <weft/runtime/with_timeout.hpp>
+
+#include <weft/sync/channel.hpp>
+#include <weft/sync/event.hpp>
+#include <weft/sync/mutex.hpp>
+#include <weft/sync/oneshot.hpp>
+#include <weft/sync/semaphore.hpp>
 
 #include <weft/net/address.hpp>
 #include <weft/net/stream.hpp>

@@ -4,9 +4,12 @@
 namespace weft {
 namespace {
 thread_local CancelState* t_current = nullptr;
+thread_local unsigned t_next_id = 0;
 }  // namespace
 
-CancelState::CancelState(CancelState* parent) noexcept {
+CancelState::CancelState() noexcept : id(++t_next_id) {}
+
+CancelState::CancelState(CancelState* parent) noexcept : id(++t_next_id) {
   if (parent != nullptr) {
     link(parent);
     requested_ = parent->requested_;

@@ -90,6 +90,7 @@ class Reactor {
   void adopt(RootTask* root) noexcept;
   void retire(RootTask* root) noexcept;
   std::size_t live_roots() const noexcept { return live_roots_; }
+  const RootTask* roots() const noexcept { return roots_; }
   /// Cancels every live root task (shutdown).
   void cancel_roots() noexcept;
 

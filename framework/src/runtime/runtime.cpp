@@ -5,7 +5,9 @@
 #include "reactor.hpp"
 
 #include <weft/core/log.hpp>
+#include <weft/runtime/signals.hpp>
 #include <weft/runtime/spawn.hpp>
+#include <weft/runtime/task_dump.hpp>
 
 #include <pthread.h>
 #include <sched.h>
@@ -62,6 +64,16 @@ class Latch {
   bool open_ = false;
   std::exception_ptr error_;
 };
+
+// Core 0 logs a dump of every core's tasks each time `signal` arrives.
+Task<void> dump_on_signal(int signal) {
+  Signals signals({signal});
+  while (true) {
+    auto caught = co_await signals.next();
+    if (!caught) co_return;  // cancelled: the runtime is stopping
+    log::info("weft: task dump on signal {}\n{}", *caught, co_await dump_all_tasks());
+  }
+}
 
 Task<void> run_and_report(Task<void> task, std::exception_ptr& error, Latch& done) {
   try {
@@ -159,6 +171,10 @@ Runtime::Runtime(RuntimeOptions options) : impl_(std::make_unique<Impl>()) {
   } catch (...) {
     impl_->stop_all();
     throw;
+  }
+  if (options.dump_signal != 0) {
+    const int signal = options.dump_signal;
+    impl_->reactors[0]->post([signal] { spawn(dump_on_signal(signal)).detach(); });
   }
 }
 

@@ -12,22 +12,25 @@
 // calls it once so the wait can complete promptly with operation_canceled. Hooks
 // must not resume coroutines inline: they schedule.
 //
-// A state also carries its unit's task-local context (core/context.hpp).
+// A state also carries its unit's task-local context (core/context.hpp) and what a
+// task dump needs to describe it.
 #pragma once
 
 #include <memory>
+#include <source_location>
 
 namespace weft {
 
 namespace detail {
 struct ContextMap;
+struct PromiseBase;
 }
 
 class CancelState {
  public:
   using Hook = void (*)(void* arg) noexcept;
 
-  CancelState() noexcept = default;
+  CancelState() noexcept;
   explicit CancelState(CancelState* parent) noexcept;
   ~CancelState();
 
@@ -48,6 +51,17 @@ class CancelState {
 
   /// This unit's task-local context (context.hpp); children start with a copy.
   std::shared_ptr<const detail::ContextMap> context;
+
+  // What a task dump shows (runtime/task_dump.hpp): an id unique on this thread, where
+  // the unit was created, the unit that spawned it (0: none or not a spawned task),
+  // and the innermost frame of its await chain (kept current by Task's awaiter).
+  unsigned id;
+  unsigned spawned_by = 0;
+  std::source_location created_at;
+  detail::PromiseBase* innermost = nullptr;
+
+  CancelState* first_child() const noexcept { return first_child_; }
+  CancelState* next_sibling() const noexcept { return next_sibling_; }
 
  private:
   void link(CancelState* parent) noexcept;

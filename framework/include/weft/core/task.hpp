@@ -16,6 +16,7 @@
 #include <coroutine>
 #include <exception>
 #include <optional>
+#include <source_location>
 #include <type_traits>
 #include <utility>
 
@@ -26,11 +27,38 @@ class Task;
 
 namespace detail {
 
-/// What every weft promise has: who to resume at the end, and the cancellation state.
+/// What every weft promise has: who to resume at the end, the cancellation state,
+/// and, for task dumps, the frame awaiting this one and where this one last awaited.
 struct PromiseBase {
   std::coroutine_handle<> continuation;
   CancelState* cancel = nullptr;
   std::exception_ptr error;
+  PromiseBase* awaiter = nullptr;
+  std::source_location suspended_at;
+
+  /// Records the place of every co_await in a weft coroutine (one pointer store),
+  /// then awaits as usual: through the operand's member operator co_await, or the
+  /// operand itself by reference (GCC 12 would copy a returned reference).
+  template <class A>
+  auto await_transform(A&& awaitable, std::source_location where = std::source_location::current()) noexcept {
+    suspended_at = where;
+    if constexpr (requires { static_cast<A&&>(awaitable).operator co_await(); }) {
+      return static_cast<A&&>(awaitable).operator co_await();
+    } else {
+      return AwaitByReference<std::remove_reference_t<A>>{awaitable};
+    }
+  }
+
+  template <class A>
+  struct AwaitByReference {
+    A& awaitable;
+    bool await_ready() { return awaitable.await_ready(); }
+    template <class H>
+    auto await_suspend(H handle) {
+      return awaitable.await_suspend(handle);
+    }
+    decltype(auto) await_resume() { return awaitable.await_resume(); }
+  };
 
   static void* operator new(std::size_t size) { return allocate_frame(size); }
   static void operator delete(void* frame, std::size_t size) noexcept { deallocate_frame(frame, size); }
@@ -58,6 +86,22 @@ struct PromiseBase {
 
   void unhandled_exception() noexcept { error = std::current_exception(); }
 };
+
+/// `child` starts running in `parent`'s unit: it resumes `parent` at its end and
+/// becomes the innermost frame a task dump shows.
+template <class P>
+void enter_child(PromiseBase& child, P& parent) noexcept {
+  child.continuation = std::coroutine_handle<P>::from_promise(parent);
+  child.cancel = parent.cancel;
+  child.awaiter = &parent;
+  if (child.cancel != nullptr) child.cancel->innermost = &child;
+}
+
+/// `child` has ended: its awaiter is the innermost frame again.
+inline void leave_child(PromiseBase& child) noexcept {
+  set_current_cancel_state(child.cancel);
+  if (child.cancel != nullptr) child.cancel->innermost = child.awaiter;
+}
 
 template <class T>
 struct Promise : PromiseBase {
@@ -115,13 +159,12 @@ class [[nodiscard]] Task {
 
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
-      child.promise().continuation = parent;
-      child.promise().cancel = parent.promise().cancel;
+      detail::enter_child(child.promise(), parent.promise());
       return child;
     }
 
     T await_resume() {
-      detail::set_current_cancel_state(child.promise().cancel);
+      detail::leave_child(child.promise());
       return child.promise().take();
     }
   };
@@ -156,12 +199,11 @@ struct SettleAwaiter {
   bool await_ready() const noexcept { return false; }
   template <class P>
   std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
-    child.promise().continuation = parent;
-    child.promise().cancel = parent.promise().cancel;
+    enter_child(child.promise(), parent.promise());
     return child;
   }
   Promise<T>& await_resume() noexcept {
-    set_current_cancel_state(child.promise().cancel);
+    leave_child(child.promise());
     return child.promise();
   }
 };

@@ -25,6 +25,7 @@ struct RuntimeOptions {
   unsigned offload_threads = 0;         ///< blocking pool size; 0 = cores
   bool pin_threads = true;              ///< pin reactor i to the i-th allowed CPU when it may
   bool paused_clock = false;            ///< tests: an idle reactor jumps to its next timer
+  int dump_signal = 10;                 ///< SIGUSR1: log a task dump (task_dump.hpp); 0 = off
 };
 
 }  // namespace weft

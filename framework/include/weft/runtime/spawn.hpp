@@ -199,10 +199,15 @@ template <class T>
 JoinHandle<T> spawn(Task<T> task, std::source_location where = std::source_location::current()) {
   detail::require_reactor("weft::spawn");
   auto* state = new detail::SpawnState<T>(where.function_name());
-  if (const CancelState* spawner = detail::current_cancel_state()) state->cancel.context = spawner->context;
+  state->cancel.created_at = where;
+  if (const CancelState* spawner = detail::current_cancel_state()) {
+    state->cancel.context = spawner->context;
+    state->cancel.spawned_by = spawner->id;
+  }
   detail::Driver driver = detail::drive(std::move(task), state);
   driver.handle.promise().root = state;
   driver.handle.promise().cancel = &state->cancel;
+  state->cancel.innermost = &driver.handle.promise();
   detail::start_root(state, driver.handle);
   return JoinHandle<T>(state);
 }

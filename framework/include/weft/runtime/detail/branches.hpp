@@ -95,6 +95,7 @@ std::coroutine_handle<BranchDriver::promise_type> make_branch(Task<T> task, Bran
   std::destroy_at(&promise.own_cancel);
   std::construct_at(&promise.own_cancel, parent);
   promise.cancel = &promise.own_cancel;
+  promise.own_cancel.innermost = &promise;
   return handle;
 }
 
