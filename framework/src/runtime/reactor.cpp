@@ -24,6 +24,10 @@ Reactor::Reactor(unsigned core, unsigned cores, const RuntimeOptions& options)
     : core_(core), cores_(cores), options_(options), epoch_(Clock::now()), now_(epoch_) {
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  incoming_.reserve(cores);
+  for (unsigned source = 0; source < cores; ++source) {
+    incoming_.push_back(std::make_unique<SpscRing<CoreMessage, kRingCapacity>>());
+  }
 }
 
 Reactor::~Reactor() {
@@ -60,12 +64,48 @@ void Reactor::post(std::function<void()> work) {
     std::lock_guard lock(inbox_mutex_);
     inbox_.push_back(std::move(work));
   }
-  // acq_rel: pairs with the reactor clearing the flag before it drains the inbox, so
-  // either the reactor sees this item or this writer sees the flag clear and wakes it.
+  wake_if_sleeping();
+}
+
+void Reactor::send_from(unsigned source, CoreMessage message) {
+  if (!incoming_[source]->push(message)) {
+    post([message] { message.fn(message.arg); });  // ring full: take the slow road
+    return;
+  }
+  wake_if_sleeping();
+}
+
+void Reactor::wake_if_sleeping() noexcept {
+  // The sleep handshake: the producer publishes its message, then (seq_cst fence)
+  // reads sleeping_; the reactor sets sleeping_ (seq_cst), then looks for messages.
+  // At least one of the two sees the other, so a message never waits out a sleep.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (!sleeping_.load(std::memory_order_relaxed)) return;
+  // acq_rel: pairs with drain_inbox()'s clear, so at most one write per wake-up.
   if (!wake_pending_.exchange(true, std::memory_order_acq_rel)) {
     const std::uint64_t one = 1;
     [[maybe_unused]] ssize_t written = ::write(wake_fd_, &one, sizeof one);
   }
+}
+
+bool Reactor::drain_rings() noexcept {
+  bool any = false;
+  CoreMessage message{};
+  for (auto& ring : incoming_) {
+    while (ring->pop(message)) {
+      message.fn(message.arg);
+      any = true;
+    }
+  }
+  return any;
+}
+
+bool Reactor::has_incoming() noexcept {
+  for (auto& ring : incoming_) {
+    if (ring->maybe_nonempty()) return true;
+  }
+  std::lock_guard lock(inbox_mutex_);
+  return !inbox_.empty();
 }
 
 bool Reactor::drain_inbox() {
@@ -109,13 +149,22 @@ std::optional<std::chrono::nanoseconds> Reactor::poll_timeout(bool may_block) no
 void Reactor::run_once(bool may_block) {
   refresh_clock();
   drain_inbox();
+  drain_rings();
   run_ready();
   if (stopping_) {
     // Published before a poll that may block, so the thread stopping the runtime can
     // see this core is done. Release pairs with quiescent()'s acquire load.
     idle_.store(live_roots_ == 0 && ready_.empty(), std::memory_order_release);
   }
-  backend_->poll(poll_timeout(may_block));
+  auto timeout = poll_timeout(may_block);
+  if (!timeout || timeout->count() > 0) {
+    // About to block: announce it, then look once more for messages (see
+    // wake_if_sleeping); seq_cst pairs with the producers' fence.
+    sleeping_.store(true, std::memory_order_seq_cst);
+    if (has_incoming()) timeout = std::chrono::nanoseconds(0);
+  }
+  backend_->poll(timeout);
+  sleeping_.store(false, std::memory_order_relaxed);
   if (options_.paused_clock && ready_.empty() && external_waits_ == 0) {
     // Idle on a paused clock: jump straight to the next timer.
     if (const auto next = timers_.next_deadline()) timers_.advance(*next);
@@ -146,6 +195,9 @@ void Reactor::exit() noexcept {
 }
 
 bool Reactor::quiescent() noexcept {
+  for (auto& ring : incoming_) {
+    if (ring->maybe_nonempty()) return false;
+  }
   std::lock_guard lock(inbox_mutex_);
   // Acquire pairs with run()'s release store of idle_.
   return idle_.load(std::memory_order_acquire) && inbox_.empty();

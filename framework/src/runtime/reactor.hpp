@@ -6,10 +6,13 @@
 //   4. poll the backend: submit queued operations at once and wait no longer than the
 //      next timer (not at all if tasks became ready), turning completions into ready
 //      tasks.
-// Everything here is touched only by the reactor's thread, except post() and wake().
+// Everything here is touched only by the reactor's thread, except post() and
+// send_from(). Cores talk through one SPSC ring per ordered pair of cores (no locks);
+// threads outside the runtime (block_on, the offload pool) use a mutex-guarded inbox.
 #pragma once
 
 #include "backend/backend.hpp"
+#include "spsc_ring.hpp"
 #include "timer_wheel.hpp"
 
 #include <weft/runtime/runtime_options.hpp>
@@ -74,6 +77,14 @@ class Reactor {
   /// Posts `work` to run on this reactor's thread. Thread-safe.
   void post(std::function<void()> work);
 
+  struct CoreMessage {
+    void (*fn)(void*) noexcept;
+    void* arg;
+  };
+  /// Sends `fn(arg)` to run on this reactor, from the reactor of `source` (its own
+  /// thread). Lock-free; falls back to post() when that ring is full.
+  void send_from(unsigned source, CoreMessage message);
+
   /// Runs one loop iteration; blocks in the backend only when `may_block`.
   void run_once(bool may_block);
   /// Runs until exit() is called. After begin_drain() it cancels every live task
@@ -95,6 +106,9 @@ class Reactor {
   void cancel_roots() noexcept;
 
  private:
+  void wake_if_sleeping() noexcept;
+  bool drain_rings() noexcept;
+  bool has_incoming() noexcept;
   static void resume_thunk(void* address) noexcept {
     std::coroutine_handle<>::from_address(address).resume();
   }
@@ -115,6 +129,9 @@ class Reactor {
 
   int wake_fd_ = -1;
   std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> sleeping_{false};  // about to block, or blocked, in the backend
+  static constexpr std::size_t kRingCapacity = 1024;
+  std::vector<std::unique_ptr<SpscRing<CoreMessage, kRingCapacity>>> incoming_;  // by source core
   std::mutex inbox_mutex_;
   std::vector<std::function<void()>> inbox_;       // guarded by inbox_mutex_
   std::vector<std::function<void()>> inbox_work_;  // reactor thread only

@@ -8,11 +8,20 @@
 
 namespace weft::detail {
 
-void post_to_core(unsigned core, std::function<void()> work) {
+namespace {
+Reactor& target_of(unsigned core) {
   require_reactor("weft::submit_to");
   Reactor* target = Reactor::current()->peer(core);
   if (target == nullptr) throw std::out_of_range("weft::submit_to: no core " + std::to_string(core));
-  target->post(std::move(work));
+  return *target;
+}
+}  // namespace
+
+void post_to_core(unsigned core, std::function<void()> work) { target_of(core).post(std::move(work)); }
+
+void send_to_core(unsigned core, void (*fn)(void*) noexcept, void* arg) {
+  Reactor& target = target_of(core);
+  target.send_from(Reactor::current()->core(), {fn, arg});
 }
 
 }  // namespace weft::detail

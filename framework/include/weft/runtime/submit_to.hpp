@@ -31,8 +31,12 @@ namespace weft {
 
 namespace detail {
 
-/// Runs `work` on `core` of the calling reactor's runtime. Thread-safe; from a reactor thread.
+/// Runs `work` on `core` of the calling reactor's runtime. From a reactor thread.
 void post_to_core(unsigned core, std::function<void()> work);
+
+/// Runs `fn(arg)` on `core`, through this core's lock-free ring to it. From a reactor
+/// thread; throws std::out_of_range for a core that does not exist.
+void send_to_core(unsigned core, void (*fn)(void*) noexcept, void* arg);
 
 template <class F>
 struct call_result {
@@ -58,8 +62,8 @@ class CrossCoreCall {
     waiter_cancel_ = waiter.promise().cancel;
     context_ = current_context();
     origin_ = this_core();
+    send_to_core(core_, &CrossCoreCall::start_remote, this);  // throws before anything changed
     begin_external_wait();
-    post_to_core(core_, [this] { spawn(run_here()).detach(); });
     if (!arm_cancel(waiter_cancel_, &CrossCoreCall::on_cancel, this)) on_cancel(this);
   }
 
@@ -71,19 +75,28 @@ class CrossCoreCall {
   }
 
  private:
+  // Target core: the request has arrived.
+  static void start_remote(void* self) noexcept { spawn(static_cast<CrossCoreCall*>(self)->run_here()).detach(); }
+
   // Calling core: the caller was cancelled; ask the target to cancel the remote task.
   static void on_cancel(void* self) noexcept {
     auto* call = static_cast<CrossCoreCall*>(self);
     if (call->awaited_messages_ == 0) return;  // the reply is in; the caller is scheduled
     ++call->awaited_messages_;                  // the acknowledgement
-    post_to_core(call->core_, [call] {
-      if (!call->remote_finished_) {
-        if (call->remote_ != nullptr) call->remote_->request();
-        else call->cancel_before_start_ = true;
-      }
-      post_to_core(call->origin_, [call] { call->arrive(); });
-    });
+    send_to_core(call->core_, &CrossCoreCall::cancel_remote, call);
   }
+
+  // Target core: cancel the remote task (or have it start cancelled), and acknowledge.
+  static void cancel_remote(void* self) noexcept {
+    auto* call = static_cast<CrossCoreCall*>(self);
+    if (!call->remote_finished_) {
+      if (call->remote_ != nullptr) call->remote_->request();
+      else call->cancel_before_start_ = true;
+    }
+    send_to_core(call->origin_, &CrossCoreCall::arrive_thunk, call);
+  }
+
+  static void arrive_thunk(void* self) noexcept { static_cast<CrossCoreCall*>(self)->arrive(); }
 
   // Calling core: a reply or an acknowledgement is back.
   void arrive() noexcept {
@@ -110,7 +123,7 @@ class CrossCoreCall {
       error_ = std::current_exception();
     }
     remote_finished_ = true;
-    post_to_core(origin_, [this] { arrive(); });
+    send_to_core(origin_, &CrossCoreCall::arrive_thunk, this);
   }
 
   unsigned core_;
