@@ -76,11 +76,12 @@ void Reactor::send_from(unsigned source, CoreMessage message) {
 }
 
 void Reactor::wake_if_sleeping() noexcept {
-  // The sleep handshake: the producer publishes its message, then (seq_cst fence)
-  // reads sleeping_; the reactor sets sleeping_ (seq_cst), then looks for messages.
-  // At least one of the two sees the other, so a message never waits out a sleep.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (!sleeping_.load(std::memory_order_relaxed)) return;
+  // The sleep handshake: the producer publishes its message (a seq_cst ring store, or
+  // the inbox mutex), then reads sleeping_ (seq_cst); the reactor sets sleeping_
+  // (seq_cst), then looks at its rings (seq_cst loads) and inbox (the mutex). In the
+  // single order of seq_cst operations one of the two comes first and is seen by the
+  // other, so a message never waits out a sleep.
+  if (!sleeping_.load(std::memory_order_seq_cst)) return;
   // acq_rel: pairs with drain_inbox()'s clear, so at most one write per wake-up.
   if (!wake_pending_.exchange(true, std::memory_order_acq_rel)) {
     const std::uint64_t one = 1;
@@ -127,8 +128,10 @@ void Reactor::run_ready() {
     const Runnable next = ready_.front();
     ready_.pop_front();
     budget_ = kBudget;
-    set_current_cancel_state(nullptr);  // the resumed awaiter sets its task's own
-    next.fn(next.arg);
+    next.fn(next.arg);  // the resumed awaiter makes its task's state current
+    // The step may have ended its task: never leave a pointer to a state that may be
+    // gone for the work that runs between steps (messages, completions).
+    set_current_cancel_state(nullptr);
   }
 }
 

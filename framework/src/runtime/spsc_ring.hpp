@@ -23,8 +23,9 @@ class SpscRing {
       if (tail - producer_cached_head_ == Capacity) return false;
     }
     slots_[tail & (Capacity - 1)] = value;
-    // Release publishes the slot's contents before the consumer can see the new tail.
-    tail_.store(tail + 1, std::memory_order_release);
+    // seq_cst (not just release, which would publish the slot): the store also takes
+    // part in the sleep handshake in Reactor (see Reactor::wake_if_sleeping).
+    tail_.store(tail + 1, std::memory_order_seq_cst);
     return true;
   }
 
@@ -43,7 +44,7 @@ class SpscRing {
   }
 
   /// Consumer thread: whether anything may be waiting (seq_cst: part of the sleep
-  /// handshake in Reactor, which pairs it with the producer's fence).
+  /// handshake in Reactor, paired with push()'s seq_cst store).
   bool maybe_nonempty() const noexcept {
     return tail_.load(std::memory_order_seq_cst) != head_.load(std::memory_order_relaxed);
   }

@@ -182,6 +182,7 @@ TEST_P(Channel, RendezvousSendReturnsOnlyOnceTheMessageHasBeenReceived) {
     // And the other way round: a waiting receiver, then a send.
     JoinHandle<void> r = weft::spawn(receiver(&channel, &log));
     co_await weft::yield_now();
+    EXPECT_EQ(channel.try_send(9).error(), std::errc::operation_would_block);  // even now
     EXPECT_TRUE(co_await channel.send(8));
     log.push_back("send 8 returned");
     co_await r;

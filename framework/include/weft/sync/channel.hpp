@@ -65,7 +65,9 @@ class Channel {
   Task<Result<void>> send(T value);
 
   /// Sends without waiting: on success `value` has been moved into the channel; on
-  /// failure (errc::closed, or std::errc::operation_would_block when full) it is left untouched.
+  /// failure (errc::closed, or std::errc::operation_would_block when full) it is left
+  /// untouched. On a rendezvous channel it always fails with operation_would_block:
+  /// nothing may hold the message until the receiver runs.
   Result<void> try_send(T&& value);
   Result<void> try_send(const T& value);
 
