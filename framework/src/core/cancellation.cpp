@@ -4,16 +4,14 @@
 namespace weft {
 namespace {
 thread_local CancelState* t_current = nullptr;
-thread_local unsigned t_next_id = 0;
 }  // namespace
 
-CancelState::CancelState() noexcept : id(++t_next_id) {}
-
-CancelState::CancelState(CancelState* parent) noexcept : id(++t_next_id) {
+CancelState::CancelState(CancelState* parent) noexcept {
   if (parent != nullptr) {
     link(parent);
     requested_ = parent->requested_;
     context = parent->context;
+    id = parent->id;
   }
 }
 

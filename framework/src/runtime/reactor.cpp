@@ -212,6 +212,7 @@ void Reactor::adopt(RootTask* root) noexcept {
   if (roots_ != nullptr) roots_->prev = root;
   roots_ = root;
   ++live_roots_;
+  root->cancel.id = ++next_task_id_;
   if (stopping_) root->cancel.request();  // spawned during shutdown: stop at its first wait
 }
 

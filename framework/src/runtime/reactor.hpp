@@ -144,6 +144,7 @@ class Reactor {
   OffloadPool* offload_pool_ = nullptr;
   RootTask* roots_ = nullptr;        // intrusive list of live spawned tasks
   std::size_t external_waits_ = 0;  // replies awaited from other cores
+  unsigned next_task_id_ = 0;       // for task dumps
   std::size_t live_roots_ = 0;
 };
 

@@ -62,7 +62,7 @@ void describe_unit(const CancelState& unit, int depth, std::string& out) {
                    base_name(unit.created_at.file_name()), unit.created_at.line());
     if (unit.spawned_by != 0) fmt::format_to(std::back_inserter(out), " by #{}", unit.spawned_by);
   } else {
-    fmt::format_to(std::back_inserter(out), "{}branch #{}", indent, unit.id);
+    fmt::format_to(std::back_inserter(out), "{}branch of #{}", indent, unit.id);
   }
   if (unit.requested()) out += " (cancelled)";
   out += '\n';

@@ -65,7 +65,7 @@ TEST_P(TaskDump, ShowsEachTaskWhereItWasSpawnedAndTheAwaitChainItWaitsIn) {
   EXPECT_LT(nested, outer) << dump;
   // The select's two branches appear under the task that awaits them.
   EXPECT_EQ(std::count(dump.begin(), dump.end(), '#') >= 5, true) << dump;
-  EXPECT_NE(dump.find("branch #"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("branch of #"), std::string::npos) << dump;
 }
 
 TEST_P(TaskDump, DumpAllTasksCoversEveryCore) {

@@ -30,7 +30,7 @@ class CancelState {
  public:
   using Hook = void (*)(void* arg) noexcept;
 
-  CancelState() noexcept;
+  CancelState() noexcept = default;
   explicit CancelState(CancelState* parent) noexcept;
   ~CancelState();
 
@@ -52,10 +52,11 @@ class CancelState {
   /// This unit's task-local context (context.hpp); children start with a copy.
   std::shared_ptr<const detail::ContextMap> context;
 
-  // What a task dump shows (runtime/task_dump.hpp): an id unique on this thread, where
-  // the unit was created, the unit that spawned it (0: none or not a spawned task),
-  // and the innermost frame of its await chain (kept current by Task's awaiter).
-  unsigned id;
+  // What a task dump shows (runtime/task_dump.hpp): the id of the spawned task this
+  // unit belongs to (unique per core; a branch carries its task's), where the unit was
+  // created, the task that spawned it (0: none), and the innermost frame of its await
+  // chain (kept current by Task's awaiter).
+  unsigned id = 0;
   unsigned spawned_by = 0;
   std::source_location created_at;
   detail::PromiseBase* innermost = nullptr;
