@@ -20,9 +20,13 @@ set -euo pipefail
 # Build: compilers, CMake + Ninja, pkg-config, git.
 BUILD_PKGS=(build-essential cmake ninja-build pkg-config git)
 # Libraries the framework and its tests link (DESIGN.md "Dependencies").
+# Boost 1.81 (header-only Asio, for perf/micro/weft_vs_asio's same-run comparison):
+# libboost1.81-dev conflicts with libboost1.74-dev, so on a machine that has Debian's
+# default libboost-dev (1.74) apt-get removes libboost-dev and libboost1.74-dev when it
+# installs this one. Nothing else in weft uses Boost.
 LIB_PKGS=(liburing-dev libssl-dev node-llhttp libgtest-dev libgmock-dev libbenchmark-dev
           libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-          libseccomp-dev libboost-dev)
+          libseccomp-dev libboost1.81-dev)
 # Tools the integration tests and the perf harness drive.
 TOOL_PKGS=(wrk nginx curl netcat-openbsd python3 procps gnuplot-nox ca-certificates)
 # Fuzzing: clang 16 with libc++ (clang 16 has no std::expected with libstdc++ 12).

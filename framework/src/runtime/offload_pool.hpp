@@ -7,6 +7,9 @@
 
 #include <weft/runtime/offload.hpp>
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
@@ -41,6 +44,8 @@ class OffloadPool {
   std::size_t size_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
+  cpu_set_t cpus_{};  // where workers may run: the process's CPUs, not a reactor's
+  bool has_cpus_ = false;
 };
 
 }  // namespace weft::detail
