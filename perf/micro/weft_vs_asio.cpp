@@ -182,9 +182,10 @@ Task<int> weft_yielding_value(int x) {
 
 // Runs `body(state)` on core 0 of a runtime with `cores` reactors.
 template <class Body>
-void on_weft(benchmark::State& state, Body body, unsigned cores = 1) {
-  weft::Runtime runtime(
-      weft::RuntimeOptions{.cores = cores, .backend = weft::Backend::automatic, .offload_threads = 1});
+void on_weft(benchmark::State& state, Body body, unsigned cores = 1,
+             std::chrono::microseconds idle_spin = std::chrono::microseconds(0)) {
+  weft::Runtime runtime(weft::RuntimeOptions{
+      .cores = cores, .backend = weft::Backend::automatic, .offload_threads = 1, .idle_spin = idle_spin});
   state.SetLabel(std::string(weft::to_string(runtime.backend())));
   runtime.block_on(body(state));
 }
@@ -259,7 +260,7 @@ void offload_rtt_weft(benchmark::State& state) {
   });
 }
 
-void submit_to_rtt_weft(benchmark::State& state) {
+void submit_to_rtt_weft_with(benchmark::State& state, std::chrono::microseconds idle_spin) {
   on_weft(
       state,
       [](benchmark::State& s) -> Task<void> {
@@ -273,7 +274,14 @@ void submit_to_rtt_weft(benchmark::State& state) {
         benchmark::DoNotOptimize(sum);
         latencies.report(s);
       },
-      2);
+      2, idle_spin);
+}
+
+void submit_to_rtt_weft(benchmark::State& state) { submit_to_rtt_weft_with(state, std::chrono::microseconds(0)); }
+
+// Both reactors poll their rings for up to 200 µs before sleeping (RuntimeOptions::idle_spin).
+void submit_to_rtt_weft_spin(benchmark::State& state) {
+  submit_to_rtt_weft_with(state, std::chrono::microseconds(200));
 }
 
 // ---------------------------------------------------------------------------------
@@ -585,6 +593,7 @@ BENCHMARK(offload_rtt_asio_post)->Name("offload_rtt/asio_post")->UseRealTime();
 BENCHMARK(offload_rtt_asio_condvar)->Name("offload_rtt/asio_condvar")->UseRealTime();
 BENCHMARK(offload_rtt_asio_unpinned_pool)->Name("offload_rtt/asio_unpinned_pool")->UseRealTime();
 BENCHMARK(submit_to_rtt_weft)->Name("submit_to_rtt/weft")->UseRealTime();
+BENCHMARK(submit_to_rtt_weft_spin)->Name("submit_to_rtt/weft_idle_spin_200us")->UseRealTime();
 BENCHMARK(submit_to_rtt_asio)->Name("submit_to_rtt/asio")->UseRealTime();
 BENCHMARK(submit_to_rtt_asio_condvar)->Name("submit_to_rtt/asio_condvar")->UseRealTime();
 BENCHMARK(wake_floor_rtt)->Name("wake_floor_rtt/os")->UseRealTime();

@@ -101,12 +101,25 @@ bool Reactor::drain_rings() noexcept {
   return any;
 }
 
-bool Reactor::has_incoming() noexcept {
-  for (auto& ring : incoming_) {
+bool Reactor::rings_nonempty() const noexcept {
+  for (const auto& ring : incoming_) {
     if (ring->maybe_nonempty()) return true;
   }
+  return false;
+}
+
+bool Reactor::has_incoming() noexcept {
+  if (rings_nonempty()) return true;
   std::lock_guard lock(inbox_mutex_);
   return !inbox_.empty();
+}
+
+void Reactor::spin_for_messages(std::chrono::nanoseconds limit) noexcept {
+  const auto until = Clock::now() + limit;
+  do {
+    if (rings_nonempty()) return;
+    __builtin_ia32_pause();
+  } while (Clock::now() < until);
 }
 
 bool Reactor::drain_inbox() {
@@ -160,6 +173,11 @@ void Reactor::run_once(bool may_block) {
     idle_.store(live_roots_ == 0 && ready_.empty(), std::memory_order_release);
   }
   auto timeout = poll_timeout(may_block);
+  if (options_.idle_spin.count() > 0 && (!timeout || timeout->count() > 0)) {
+    spin_for_messages(timeout ? std::min<std::chrono::nanoseconds>(*timeout, options_.idle_spin)
+                              : std::chrono::nanoseconds(options_.idle_spin));
+    if (rings_nonempty()) timeout = std::chrono::nanoseconds(0);
+  }
   if (!timeout || timeout->count() > 0) {
     // About to block: announce it, then look once more for messages (see
     // wake_if_sleeping); seq_cst pairs with the producers' fence.

@@ -109,6 +109,8 @@ class Reactor {
   void wake_if_sleeping() noexcept;
   bool drain_rings() noexcept;
   bool has_incoming() noexcept;
+  bool rings_nonempty() const noexcept;
+  void spin_for_messages(std::chrono::nanoseconds limit) noexcept;
   static void resume_thunk(void* address) noexcept {
     std::coroutine_handle<>::from_address(address).resume();
   }
