@@ -18,6 +18,7 @@ static_assert(sizeof(IoVec) == sizeof(iovec) && alignof(IoVec) == alignof(iovec)
 
 namespace {
 
+using detail::backend::OpKind;
 using detail::backend::Operation;
 
 // Waits for one backend operation. Inline completions spend the task's budget: when
@@ -35,15 +36,25 @@ class OperationAwaiter {
   template <class P>
   bool await_suspend(std::coroutine_handle<P> waiter) {
     cancel_ = waiter.promise().cancel;
-    if (cancel_ != nullptr && cancel_->requested()) {
-      op_.result = -ECANCELED;
-      return false;
-    }
     reactor_ = detail::Reactor::current();
     op_.waiter = waiter;
+    if (cancel_ != nullptr && cancel_->requested()) {
+      // Already cancelled: fail at once, but still spend budget, or a task that
+      // retries on error would never yield again.
+      op_.result = -ECANCELED;
+      op_.object = nullptr;
+      return yield_if_out_of_budget(waiter);  // suspends only to yield
+    }
     if ((reactor_->io().*start_)(op_)) {
-      if (reactor_->consume_budget()) return false;
-      reactor_->schedule(waiter);  // completed, but this task has had its turn
+      if (op_.result < 0 || (op_.kind != OpKind::read && op_.kind != OpKind::accept) ||
+          (op_.kind == OpKind::read && op_.result == 0)) {
+        op_.object = nullptr;
+      }
+      if (!yield_if_out_of_budget(waiter)) return false;
+      // Completed, but this task has had its turn. A cancel during the yield gives a
+      // read's bytes (or an accept's fd) back, as for any completed wait.
+      if (op_.object != nullptr) op_.object->settled = &op_;
+      detail::arm_cancel(cancel_, &OperationAwaiter::on_cancel, this);
       return true;
     }
     detail::arm_cancel(cancel_, &OperationAwaiter::on_cancel, this);
@@ -51,12 +62,20 @@ class OperationAwaiter {
   }
 
   int await_resume() noexcept {
+    detail::backend::settle_done(op_);
     detail::disarm_cancel(cancel_);
     detail::set_current_cancel_state(cancel_);
     return op_.result;
   }
 
  private:
+  // True (and the waiter queued) when the running task has used up its budget.
+  bool yield_if_out_of_budget(std::coroutine_handle<> waiter) {
+    if (reactor_->consume_budget()) return false;
+    reactor_->schedule(waiter);
+    return true;
+  }
+
   static void on_cancel(void* self) noexcept {
     auto* awaiter = static_cast<OperationAwaiter*>(self);
     awaiter->reactor_->io().cancel(awaiter->op_);

@@ -205,14 +205,21 @@ void Reactor::run() {
   t_reactor = nullptr;
 }
 
+// The stop flags are not messages, so the sleep handshake does not cover them: wake
+// the reactor unconditionally, and it re-reads them at the top of its loop.
 void Reactor::begin_drain() noexcept {
   drain_requested_.store(true, std::memory_order_release);  // seen by run()'s acquire
-  post([] {});
+  force_wake();
 }
 
 void Reactor::exit() noexcept {
   exit_requested_.store(true, std::memory_order_release);  // seen by run()'s acquire
-  post([] {});
+  force_wake();
+}
+
+void Reactor::force_wake() noexcept {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] ssize_t written = ::write(wake_fd_, &one, sizeof one);
 }
 
 bool Reactor::quiescent() noexcept {

@@ -107,6 +107,7 @@ class Reactor {
 
  private:
   void wake_if_sleeping() noexcept;
+  void force_wake() noexcept;
   bool drain_rings() noexcept;
   bool has_incoming() noexcept;
   bool rings_nonempty() const noexcept;

@@ -76,10 +76,15 @@ Task<void> dump_on_signal(int signal) {
 }
 
 Task<void> run_and_report(Task<void> task, std::exception_ptr& error, Latch& done) {
-  try {
-    co_await std::move(task);
-  } catch (...) {
-    error = std::current_exception();
+  {
+    // Awaited from a local, so every frame of the task (and the values it holds) is
+    // destroyed before the caller of block_on is released.
+    Task<void> local = std::move(task);
+    try {
+      co_await std::move(local);
+    } catch (...) {
+      error = std::current_exception();
+    }
   }
   done.open();
 }

@@ -34,32 +34,50 @@ void on_signal(int signal) {
 }  // namespace
 
 Signals::Signals(std::initializer_list<int> signals) : signals_(signals) {
+  for (int signal : signals_) {
+    if (signal <= 0 || signal >= kMaxSignal) throw std::system_error(EINVAL, std::generic_category(), "signal number");
+  }
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) < 0) {
     throw std::system_error(errno, std::generic_category(), "socketpair for signals");
   }
   writer_ = pair[1];
-  reader_ = IoHandle(pair[0]);
-  for (int signal : signals_) {
-    if (signal <= 0 || signal >= kMaxSignal) throw std::system_error(EINVAL, std::generic_category(), "signal number");
+  try {
+    reader_ = IoHandle(pair[0]);
+  } catch (...) {
+    ::close(pair[0]);
+    ::close(pair[1]);
+    throw;
+  }
+  previous_.resize(signals_.size());
+  for (std::size_t i = 0; i < signals_.size(); ++i) {
+    const int signal = signals_[i];
     g_writers[static_cast<std::size_t>(signal)].store(writer_ + 1, std::memory_order_relaxed);
     struct sigaction action {};
     action.sa_handler = &on_signal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    if (::sigaction(signal, &action, nullptr) < 0) {
-      throw std::system_error(errno, std::generic_category(), "sigaction");
+    if (::sigaction(signal, &action, &previous_[i]) < 0) {
+      const int error = errno;
+      signals_.resize(i);  // restore only what was installed
+      restore();
+      throw std::system_error(error, std::generic_category(), "sigaction");
     }
   }
 }
 
-Signals::~Signals() {
-  for (int signal : signals_) {
-    ::signal(signal, SIG_DFL);
-    g_writers[static_cast<std::size_t>(signal)].store(0, std::memory_order_relaxed);
+Signals::~Signals() { restore(); }
+
+void Signals::restore() noexcept {
+  // Put back whatever was there before (SIG_DFL, a user handler, another Signals).
+  for (std::size_t i = 0; i < signals_.size(); ++i) {
+    g_writers[static_cast<std::size_t>(signals_[i])].store(0, std::memory_order_relaxed);
+    ::sigaction(signals_[i], &previous_[i], nullptr);
   }
+  signals_.clear();
   reader_.close();
   if (writer_ >= 0) ::close(writer_);
+  writer_ = -1;
 }
 
 Task<Result<int>> Signals::next() {

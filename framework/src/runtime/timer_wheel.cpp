@@ -125,13 +125,16 @@ void TimerWheel::cascade(std::uint64_t tick) noexcept {
 }
 
 void TimerWheel::fire_all(Timer& head) noexcept {
-  for (Timer* timer = take_all(head); timer != nullptr;) {
-    Timer* next = timer->next;
-    timer->next = timer->prev = nullptr;
+  // Fire from the head of the list one at a time: a callback may cancel or re-arm
+  // any timer, including ones later in this list, and the list stays consistent.
+  // Timers armed during the loop go to other lists (deadline > now) or to expired_,
+  // which the caller fires next.
+  while (!empty(head)) {
+    Timer* timer = head.next;
+    unlink(*timer);
     timer->armed = false;
     --size_;
     timer->fire(timer);
-    timer = next;
   }
 }
 

@@ -5,6 +5,7 @@
 #include <weft/runtime/select.hpp>
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/spawn.hpp>
+#include <weft/runtime/with_timeout.hpp>
 #include <weft/testing/backends.hpp>
 #include <weft/testing/run.hpp>
 
@@ -236,6 +237,72 @@ TEST_P(TcpStreamTest, ConnectWithTimeoutSucceedsWellWithinIt) {
     co_return stream.has_value() && stream->set_nodelay(true).has_value();
   };
   EXPECT_TRUE(weft::testing::run(body(), options()));
+}
+
+Task<int> ready_now() { co_return 7; }
+
+// A read that has completed but whose task is cancelled before it resumes gives its
+// bytes back, so select never swallows them. Made deterministic with the budget: after
+// 63 inline reads the next inline read yields with its bytes in hand, then the other
+// branch finishes at once and wins, and the read is cancelled in that gap.
+TEST_P(TcpStreamTest, AReadThatLosesASelectAfterCompletingGivesItsBytesBack) {
+  auto body = []() -> Task<bool> {
+    auto [server, client] = co_await connected_pair();
+    std::string sent;
+    for (int i = 0; i < 4096; ++i) sent.push_back(static_cast<char>('a' + i % 26));
+    EXPECT_TRUE(co_await client.write_all(sent));
+    std::string got;
+    std::array<char, 1> byte{};
+    got.push_back((co_await server.read(byte)).value() == 1 ? byte[0] : '?');  // arms io_uring's recv
+    co_await weft::sleep(10ms);  // all queued at the server; this resumption has a fresh budget
+    for (int i = 0; i < weft::testing::kInlineBudget - 1; ++i) {
+      got.push_back((co_await server.read(byte)).value() == 1 ? byte[0] : '?');
+    }
+    std::array<char, 16> chunk{};
+    auto raced = co_await weft::select(server.read(chunk), ready_now());
+    EXPECT_EQ(raced.index(), 1u);  // the read lost; its 16 bytes must not be lost with it
+    client.shutdown();  // a lost chunk then shows as a short stream, not a hang
+    got += co_await read_exactly(server, sent.size());
+    co_return got == sent;
+  };
+  EXPECT_TRUE(weft::testing::run(body(), options()));
+}
+
+// One connection that is sent many tiny segments and never read must not take every
+// receive buffer of its core: another connection on the core is still served.
+TEST_P(TcpStreamTest, ATrickleOfTinySegmentsToAnUnreadConnectionStarvesNoOtherConnection) {
+  auto body = []() -> Task<bool> {
+    auto [idle_server, trickler] = co_await connected_pair();
+    EXPECT_TRUE(trickler.set_nodelay(true));
+    std::array<char, 1> byte{};
+    for (int i = 0; i < 1500; ++i) {
+      byte[0] = 'x';
+      EXPECT_TRUE(co_await trickler.write_all(std::string_view(byte.data(), 1)));
+      if (i % 8 == 0) co_await weft::sleep(1ms);  // let segments arrive one by one
+    }
+    auto [server, client] = co_await connected_pair();
+    EXPECT_TRUE(co_await client.write_all(std::string_view("still served")));
+    auto echoed = co_await weft::with_timeout(10s, read_exactly(server, 12));
+    co_return echoed.has_value() && *echoed == "still served";
+  };
+  EXPECT_TRUE(weft::testing::run(body(), options()));
+}
+
+// Closing a listener and then cancelling the task that was waiting in accept on it:
+// the accept ends once, with operation_canceled, and nothing touches the freed socket.
+TEST_P(TcpStreamTest, CloseThenCancelOfAPendingAcceptEndsItOnce) {
+  auto body = []() -> Task<std::error_code> {
+    auto listener = TcpListener::bind(Address::ipv4_loopback(0)).value();
+    auto waiting = weft::spawn([](TcpListener& l) -> Task<std::error_code> {
+      auto accepted = co_await l.accept();
+      co_return accepted ? std::error_code{} : accepted.error();
+    }(listener));
+    co_await weft::yield_now();
+    listener.close();
+    waiting.cancel();
+    co_return co_await waiting;
+  };
+  EXPECT_EQ(weft::testing::run(body(), options()), std::errc::operation_canceled);
 }
 
 }  // namespace

@@ -45,8 +45,10 @@ class IoHandle {
   int fd() const noexcept;
 
   /// Reads at most `into.size()` bytes; 0 means the peer closed its side.
-  /// Cancellation: total — on cancel nothing was read; bytes that arrive later wait for
-  /// the next read (no byte is lost).
+  /// Cancellation: total — a cancelled read returns operation_canceled and has
+  /// consumed nothing: bytes that arrive later, and bytes it had already read when the
+  /// cancel came before its task resumed (a read that lost a select), go to the next
+  /// read. No byte is lost.
   /// Completes inline: may (bytes already received, or end of stream).
   Task<Result<std::size_t>> read(std::span<std::byte> into);
 
@@ -57,7 +59,8 @@ class IoHandle {
   Task<Result<std::size_t>> write_some(std::span<const IoVec> buffers);
 
   /// Waits for one incoming connection; returns its fd, non-blocking, close-on-exec.
-  /// Cancellation: total — a connection that arrives later waits for the next accept.
+  /// Cancellation: total — a connection that arrives later, or one already accepted
+  /// when the cancel came before the task resumed, goes to the next accept.
   /// Completes inline: may (a connection already queued).
   Task<Result<int>> accept();
 

@@ -97,6 +97,7 @@ class OffloadCall final : public OffloadJob {
 /// Suspends until the job's outcome is back on this core (or the wait is cancelled).
 struct OffloadAwaiter {
   OffloadJob* job;
+  bool suspended = false;
 
   bool await_ready() const noexcept { return false; }
   template <class P>
@@ -108,9 +109,12 @@ struct OffloadAwaiter {
       withdraw_offload(job);
       return false;
     }
+    begin_external_wait();  // a paused clock must not jump while the pool works
+    suspended = true;
     return true;
   }
   void await_resume() const {
+    if (suspended) end_external_wait();
     disarm_cancel(job->waiter_cancel);
     set_current_cancel_state(job->waiter_cancel);
   }

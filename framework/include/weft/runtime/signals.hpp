@@ -3,7 +3,8 @@
 // While a Signals object lives, its signals no longer take their default action:
 // each delivery wakes `next()`. Deliveries of the same signal that arrive before
 // next() is called are kept (one byte each, up to the socket buffer). One Signals
-// object per signal at a time in a process; destroying it restores the default action.
+// object per signal at a time in a process (the latest wins); destroying it restores
+// the disposition that was there before it.
 #pragma once
 
 #include <weft/core/result.hpp>
@@ -12,6 +13,8 @@
 
 #include <initializer_list>
 #include <vector>
+
+struct sigaction;
 
 namespace weft {
 
@@ -30,7 +33,10 @@ class Signals {
   Task<Result<int>> next();
 
  private:
+  void restore() noexcept;
+
   std::vector<int> signals_;
+  std::vector<struct sigaction> previous_;
   IoHandle reader_;
   int writer_ = -1;
 };

@@ -10,6 +10,10 @@
 
 namespace weft::testing {
 
+/// Waits a task may complete inline in one turn before it is made to yield (the
+/// reactor's budget; tests that pin down budget behaviour use it).
+inline constexpr int kInlineBudget = 64;
+
 template <class T>
 T run(Task<T> task, RuntimeOptions options = {.cores = 1}) {
   Runtime runtime(options);

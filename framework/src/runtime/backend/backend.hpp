@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace weft::detail {
 class Reactor;
@@ -57,7 +58,24 @@ struct IoObject {
   int fd = -1;
   Operation* reader = nullptr;   // a parked read or accept
   Operation* writer = nullptr;   // a parked write or connect
+  // A read or accept that has completed but whose task has not resumed yet: if that
+  // task is cancelled now, its bytes or fd are given back (below), so cancelling a
+  // read never loses data, even when the read had already won its race.
+  Operation* settled = nullptr;
+  std::string given_back;          // bytes of cancelled reads: the next reads get them first
+  std::vector<int> given_back_fds; // fds of cancelled accepts: the next accepts get them first
 };
+
+/// Serves a read or accept from what cancelled ones gave back; false if nothing was.
+bool take_given_back(Operation& op) noexcept;
+
+/// The part of cancel() both backends share, for an operation that is not parked:
+/// a settled read/accept gives its result back and becomes -ECANCELED. Returns false
+/// when there was nothing to do.
+bool give_back_settled(Operation& op) noexcept;
+
+/// Before an object is freed: operations that still point at it stop doing so.
+void forget_object(IoObject& object) noexcept;
 
 class IoBackend {
  public:
@@ -86,8 +104,13 @@ class IoBackend {
   virtual void poll(std::optional<std::chrono::nanoseconds> timeout) = 0;
 };
 
-/// Sets `op.result` and schedules its waiter on `reactor` (used by both backends).
+/// Sets `op.result` and schedules its waiter on `reactor` (used by both backends). A
+/// successful read or accept becomes the object's `settled` operation; any other
+/// operation lets go of its object (which may be freed before the waiter resumes).
 void complete(Reactor& reactor, Operation& op, int result) noexcept;
+
+/// The waiter of `op` has resumed: nothing can be given back any more.
+void settle_done(Operation& op) noexcept;
 
 /// The outcome of probing for io_uring.
 struct ProbeResult {

@@ -47,6 +47,7 @@ IoObject* EpollBackend::attach(int fd) {
 void EpollBackend::close(IoObject* object) noexcept {
   if (object->reader != nullptr) complete(reactor_, *std::exchange(object->reader, nullptr), -ECANCELED);
   if (object->writer != nullptr) complete(reactor_, *std::exchange(object->writer, nullptr), -ECANCELED);
+  forget_object(*object);
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, object->fd, nullptr);
   ::close(object->fd);
   delete object;
@@ -54,12 +55,15 @@ void EpollBackend::close(IoObject* object) noexcept {
 
 void EpollBackend::cancel(Operation& op) noexcept {
   IoObject* object = op.object;
+  if (object == nullptr) return;  // completed, and its object may be gone
   for (Operation** parked : {&object->reader, &object->writer}) {
     if (*parked == &op) {
       *parked = nullptr;
       complete(reactor_, op, -ECANCELED);
+      return;
     }
   }
+  give_back_settled(op);
 }
 
 void EpollBackend::retry(Operation*& parked) noexcept {

@@ -61,7 +61,7 @@ bool EpollBackend::attempt(Operation& op) noexcept {
 
 bool EpollBackend::start_read(Operation& op) {
   op.kind = OpKind::read;
-  if (attempt(op)) return true;
+  if (take_given_back(op) || attempt(op)) return true;
   op.object->reader = &op;
   return false;
 }
@@ -75,7 +75,7 @@ bool EpollBackend::start_write(Operation& op) {
 
 bool EpollBackend::start_accept(Operation& op) {
   op.kind = OpKind::accept;
-  if (attempt(op)) return true;
+  if (take_given_back(op) || attempt(op)) return true;
   op.object->reader = &op;
   return false;
 }

@@ -20,6 +20,7 @@ void UringBackend::arm_accept(UringObject& object) noexcept {
 bool UringBackend::start_accept(Operation& op) {
   auto& object = static_cast<UringObject&>(*op.object);
   op.kind = OpKind::accept;
+  if (take_given_back(op)) return true;
   if (!object.accepted.empty()) {
     op.result = object.accepted.front();
     object.accepted.erase(object.accepted.begin());

@@ -81,6 +81,7 @@ IoObject* UringBackend::attach(int fd) {
 }
 
 void UringBackend::cancel(Operation& op) noexcept {
+  if (op.object == nullptr) return;  // completed, and its object may be gone
   auto& object = static_cast<UringObject&>(*op.object);
   if (object.reader == &op) {
     // Reads and accepts wait on the object's queue, not in the kernel: just stop waiting.
@@ -92,13 +93,16 @@ void UringBackend::cancel(Operation& op) noexcept {
     io_uring_sqe* sqe = next_sqe();
     io_uring_prep_cancel64(sqe, reinterpret_cast<std::uintptr_t>(&op) | kOp, 0);
     set_data(sqe, nullptr, kIgnore);
+    return;
   }
+  give_back_settled(op);
 }
 
 void UringBackend::close(IoObject* base) noexcept {
   auto& object = static_cast<UringObject&>(*base);
   if (object.reader != nullptr) complete(reactor_, *std::exchange(object.reader, nullptr), -ECANCELED);
   object.closing = true;
+  forget_object(object);
   drop_chunks(object);
   for (int fd : object.accepted) ::close(fd);
   object.accepted.clear();

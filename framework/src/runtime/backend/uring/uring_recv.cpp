@@ -18,6 +18,7 @@ constexpr std::uint16_t kBufferGroup = 0;
 // Above this many unread bytes a socket's recv is cancelled, so one slow reader
 // cannot drain the shared buffer ring; it is re-armed when the reader catches up.
 constexpr std::size_t kMaxQueuedBytes = 4 * kBufferSize;
+constexpr std::size_t kMaxQueuedBuffers = 4;
 
 }  // namespace
 
@@ -100,12 +101,16 @@ void UringBackend::copy_out(UringObject& object, Operation& op) noexcept {
 bool UringBackend::start_read(Operation& op) {
   auto& object = static_cast<UringObject&>(*op.object);
   op.kind = OpKind::read;
+  if (take_given_back(op)) return true;
   if (!object.chunks.empty()) {
     copy_out(object, op);
     return true;
   }
   if (object.sticky != 1) {
-    op.result = object.sticky;  // end of stream and errors stay, as with recv(2)
+    // As with recv(2): end of stream stays; an error is reported once, then reads
+    // see the end of the stream.
+    op.result = object.sticky;
+    if (object.sticky < 0) object.sticky = 0;
     return true;
   }
   object.reader = &op;
@@ -159,12 +164,17 @@ void UringBackend::on_recv(UringObject& object, int result, std::uint32_t flags)
       complete(reactor_, op, op.result);
     } else if (object.sticky != 1) {
       object.reader = nullptr;
-      complete(reactor_, op, object.sticky);
+      const int result = object.sticky;
+      if (object.sticky < 0) object.sticky = 0;
+      complete(reactor_, op, result);
     } else if (!object.recv_armed && !object.starved) {
       arm_recv(object);  // ended by our own backpressure cancel, with a reader waiting
     }
   }
-  if (object.recv_armed && !object.recv_cancelling && object.queued_bytes > kMaxQueuedBytes) {
+  // Counted in buffers as well as bytes: each completion holds a whole buffer however
+  // few bytes it carries, so a trickle of one-byte segments must also stop the recv.
+  if (object.recv_armed && !object.recv_cancelling &&
+      (object.queued_bytes > kMaxQueuedBytes || object.chunks.size() >= kMaxQueuedBuffers)) {
     io_uring_sqe* sqe = next_sqe();
     io_uring_prep_cancel64(sqe, reinterpret_cast<std::uintptr_t>(&object) | kRecv, 0);
     set_data(sqe, nullptr, kIgnore);
