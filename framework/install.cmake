@@ -3,12 +3,15 @@
 # Included at the end of framework/CMakeLists.txt, after every target exists.
 #
 # What is installed:
-#   lib/libweft_{core,runtime,sync,net,conf}.a   exported as weft::{core,runtime,sync,net,conf}
+#   lib/libweft_{core,runtime,sync,net,http,conf}.a   exported as weft::{core,...,conf}
+#   lib/libweft_llhttp.a                    exported as weft::llhttp: llhttp's C sources,
+#                                           linked privately by weft_http (static, so a
+#                                           consumer links it too); llhttp.h is not installed
 #   weft::weft                              INTERFACE target aggregating them
 #   include/weft/...                        public headers, without weft/testing
 #   lib/cmake/weft/weftConfig.cmake (+ Version, Targets)
 #   lib/pkgconfig/weft.pc
-# Not installed: weft_testing (test support, links GoogleTest) and weft_llhttp.
+# Not installed: weft_testing (test support, links GoogleTest).
 #
 # The libraries are static, so their private dependencies are still needed when a
 # program links them: liburing (runtime), spdlog (core), toml++ (conf; a shared
@@ -23,7 +26,7 @@ set(WEFT_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/weft CACHE STRING
     "Where weftConfig.cmake is installed, relative to the prefix")
 mark_as_advanced(WEFT_INSTALL_CMAKEDIR)
 
-set(WEFT_INSTALLED_LIBS weft_core weft_runtime weft_sync weft_net weft_conf)
+set(WEFT_INSTALLED_LIBS weft_core weft_runtime weft_sync weft_net weft_llhttp weft_http weft_conf)
 
 # std::expected is C++23: consumers of weft::weft must compile as C++23 as well. (In
 # this build CMAKE_CXX_STANDARD already says so; this makes it a usage requirement.)
@@ -74,7 +77,7 @@ else()
   set(WEFT_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
 set(WEFT_PC_LIBS "")
-foreach(lib IN ITEMS weft_conf weft_net weft_sync weft_runtime weft_core) # dependents first
+foreach(lib IN ITEMS weft_conf weft_http weft_llhttp weft_net weft_sync weft_runtime weft_core) # dependents first
   string(APPEND WEFT_PC_LIBS " -l${lib}")
 endforeach()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/cmake/weft.pc.in ${CMAKE_CURRENT_BINARY_DIR}/weft.pc @ONLY)

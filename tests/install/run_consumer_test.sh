@@ -48,7 +48,7 @@ pcfile=$(find "$PREFIX" -name weft.pc -print -quit)
 [[ -f $PREFIX/include/weft/weft.hpp ]] || fail "include/weft/weft.hpp was not installed"
 [[ -f $PREFIX/include/weft/runtime/runtime.hpp ]] || fail "include/weft/runtime/runtime.hpp was not installed"
 [[ ! -e $PREFIX/include/weft/testing ]] || fail "include/weft/testing was installed (test support is not part of the package)"
-for lib in weft_core weft_runtime weft_sync weft_net weft_conf; do
+for lib in weft_core weft_runtime weft_sync weft_net weft_llhttp weft_http weft_conf; do
   [[ -n $(find "$PREFIX" -name "lib$lib.a" -print -quit) ]] || fail "lib$lib.a was not installed"
 done
 [[ -z $(find "$PREFIX" -name 'libweft_testing*' -print -quit) ]] || fail "libweft_testing was installed"

@@ -35,6 +35,9 @@
 #include <weft/net/tcp_stream.hpp>
 #include <weft/net/unix_stream.hpp>
 
+#include <weft/http/limits.hpp>
+#include <weft/http/request.hpp>
+
 #include <weft/conf/config_error.hpp>
 #include <weft/conf/document.hpp>
 #include <weft/conf/runtime_section.hpp>

@@ -1,6 +1,7 @@
 // Uses the installed weft from outside the tree: reads a [runtime] section (conf,
-// toml++), starts a Runtime (runtime, liburing), binds a listener (net) and runs a
-// Task that spawns another and returns a value. Prints one line and exits 0 on success.
+// toml++), starts a Runtime (runtime, liburing), binds a listener (net), looks a header
+// up in an http::Request (http) and runs a Task that spawns another and returns a value.
+// Prints one line and exits 0 on success.
 #include <weft/weft.hpp>
 
 #include <chrono>
@@ -20,6 +21,10 @@ weft::Task<int> consumer_main() {
   if (!listener) co_return -2;
   auto bound = listener->local_address();
   if (!bound || bound->port() == 0) co_return -3;
+  weft::http::Request request;
+  request.method = "GET";
+  request.headers.push_back({"Host", "example.com"});
+  if (request.method_kind() != weft::http::Method::get || request.header("host") != "example.com") co_return -4;
   int value = co_await weft::spawn(answer());
   co_return value + 1;
 }

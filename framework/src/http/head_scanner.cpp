@@ -1,0 +1,236 @@
+#include "head_scanner.hpp"
+
+#include "ascii.hpp"
+
+#include <iterator>
+
+namespace weft::http::detail {
+
+enum class HeadScanner::Fault : std::uint8_t {
+  none,
+  bare_cr,
+  bare_lf,
+  method_char,
+  target_char,
+  extra_space,
+  missing_version,
+  version_syntax,
+  version_unsupported,
+  request_line_too_long,
+  obs_fold,
+  name_char,
+  space_before_colon,
+  no_colon,
+  value_char,
+  headers_too_large,
+  too_many_headers,
+  after_end,
+};
+
+namespace {
+
+struct FaultInfo {
+  int status;
+  const char* reason;
+};
+
+// Indexed by HeadScanner::Fault.
+constexpr FaultInfo kFaults[] = {
+    {0, ""},
+    {400, "bare CR not followed by LF"},
+    {400, "bare LF without CR"},
+    {400, "invalid character in method"},
+    {400, "invalid character in request target"},
+    {400, "extra whitespace in request line"},
+    {400, "request line without HTTP version"},
+    {400, "malformed HTTP version"},
+    {505, "HTTP version not supported"},
+    {414, "request line too long"},
+    {400, "obsolete line folding or whitespace before a header name"},
+    {400, "invalid character in header name"},
+    {400, "whitespace before header colon"},
+    {400, "header line without colon"},
+    {400, "control character in header value"},
+    {431, "header section too large"},
+    {431, "too many header fields"},
+    {400, "parser disagreement: bytes after the end of the header section"},
+};
+
+constexpr bool is_digit(unsigned char c) noexcept { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+void HeadScanner::start_message() noexcept {
+  state_ = State::lead;
+  started_ = false;
+  version_len_ = 0;
+  line_bytes_ = 0;
+  field_bytes_ = 0;
+  fields_ = 0;
+}
+
+void HeadScanner::start_trailers() noexcept { state_ = State::field_start; }
+
+HeadScanner::Verdict HeadScanner::refuse(std::size_t accepted, Fault fault) noexcept {
+  static_assert(std::size(kFaults) == static_cast<std::size_t>(Fault::after_end) + 1);
+  const auto& info = kFaults[static_cast<std::size_t>(fault)];
+  return {accepted, Outcome::error, info.status, info.reason};
+}
+
+HeadScanner::Verdict HeadScanner::scan(const char* data, std::size_t size) noexcept {
+  for (std::size_t i = 0; i < size; ++i) {
+    const Fault fault = step(static_cast<unsigned char>(data[i]));
+    if (fault != Fault::none) {
+      state_ = State::failed;
+      return refuse(i, fault);
+    }
+    if (state_ == State::done) return {i + 1, Outcome::done};
+  }
+  return {size, Outcome::more};
+}
+
+HeadScanner::Fault HeadScanner::step(unsigned char c) noexcept {
+  switch (state_) {
+    case State::lead:
+    case State::lead_lf:
+    case State::method:
+    case State::target_start:
+    case State::target:
+    case State::version:
+    case State::request_lf:
+      return step_request_line(c);
+    case State::field_start:
+    case State::name:
+    case State::value:
+    case State::field_lf:
+      return step_field_line(c);
+    case State::end_lf:
+      if (c != '\n') return Fault::bare_cr;
+      state_ = State::done;
+      return Fault::none;
+    case State::done:
+    case State::failed:
+      break;
+  }
+  return Fault::after_end;
+}
+
+// A state machine over RFC 9112 §3: request-line = method SP request-target SP
+// HTTP-version CRLF, after optional empty lines (§2.2). Exempt from the function size
+// budget as a parser state machine.
+HeadScanner::Fault HeadScanner::step_request_line(unsigned char c) noexcept {
+  if (state_ == State::request_lf) {
+    if (c != '\n') return Fault::bare_cr;
+    state_ = State::field_start;
+    return Fault::none;
+  }
+  if (state_ == State::version && c == '\r') return step_version(c);  // CR is not counted
+  if (++line_bytes_ > limits_.max_request_line) return Fault::request_line_too_long;
+  switch (state_) {
+    case State::lead:
+      if (c == '\r') {
+        state_ = State::lead_lf;
+        return Fault::none;
+      }
+      if (c == '\n') return Fault::bare_lf;
+      started_ = true;
+      if (!is_tchar(c)) return Fault::method_char;
+      state_ = State::method;
+      return Fault::none;
+    case State::lead_lf:
+      if (c != '\n') return Fault::bare_cr;
+      state_ = State::lead;
+      return Fault::none;
+    case State::method:
+      if (c == ' ') {
+        state_ = State::target_start;
+        return Fault::none;
+      }
+      return is_tchar(c) ? Fault::none : Fault::method_char;
+    case State::target_start:
+      if (c == ' ' || c == '\t') return Fault::extra_space;
+      if (!is_vchar(c)) return Fault::target_char;
+      state_ = State::target;
+      return Fault::none;
+    case State::target:
+      if (c == ' ') {
+        state_ = State::version;
+        version_len_ = 0;
+        return Fault::none;
+      }
+      if (c == '\r') return Fault::missing_version;
+      if (c == '\n') return Fault::bare_lf;
+      return is_vchar(c) ? Fault::none : Fault::target_char;
+    default:
+      return step_version(c);
+  }
+}
+
+// HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3); only 1.0 and
+// 1.1 are served. A well-formed other version is 505, anything else 400.
+HeadScanner::Fault HeadScanner::step_version(unsigned char c) noexcept {
+  static constexpr char kPattern[] = "HTTP/#.#";  // '#' is a digit
+  if (c == '\r') {
+    if (version_len_ != sizeof kPattern - 1) return Fault::version_syntax;
+    const bool supported = version_[0] == '1' && (version_[1] == '0' || version_[1] == '1');
+    if (!supported) return Fault::version_unsupported;
+    state_ = State::request_lf;
+    return Fault::none;
+  }
+  if (c == ' ' || c == '\t') return Fault::extra_space;
+  if (c == '\n') return Fault::bare_lf;
+  if (version_len_ >= sizeof kPattern - 1) return Fault::version_syntax;
+  const char expected = kPattern[version_len_];
+  if (expected == '#') {
+    if (!is_digit(c)) return Fault::version_syntax;
+    version_[version_len_ == 5 ? 0 : 1] = static_cast<char>(c);
+  } else if (c != static_cast<unsigned char>(expected)) {
+    return Fault::version_syntax;
+  }
+  ++version_len_;
+  return Fault::none;
+}
+
+// field-line = field-name ":" OWS field-value OWS CRLF (RFC 9112 §5), without obs-fold
+// (§5.2: a server may reject it with 400, which weft does) and without whitespace
+// between the name and the colon (§5.1: MUST be rejected with 400). Exempt from the
+// function size budget as a parser state machine.
+HeadScanner::Fault HeadScanner::step_field_line(unsigned char c) noexcept {
+  if (state_ == State::field_start && c == '\r') {  // the empty line: not counted
+    state_ = State::end_lf;
+    return Fault::none;
+  }
+  if (++field_bytes_ > limits_.max_header_bytes) return Fault::headers_too_large;
+  switch (state_) {
+    case State::field_start:
+      if (c == '\n') return Fault::bare_lf;
+      if (is_ows(static_cast<char>(c))) return Fault::obs_fold;
+      if (!is_tchar(c)) return Fault::name_char;
+      if (++fields_ > limits_.max_headers) return Fault::too_many_headers;
+      state_ = State::name;
+      return Fault::none;
+    case State::name:
+      if (c == ':') {
+        state_ = State::value;
+        return Fault::none;
+      }
+      if (is_tchar(c)) return Fault::none;
+      if (is_ows(static_cast<char>(c))) return Fault::space_before_colon;
+      if (c == '\r') return Fault::no_colon;
+      if (c == '\n') return Fault::bare_lf;
+      return Fault::name_char;
+    case State::value:
+      if (c == '\r') {
+        state_ = State::field_lf;
+        return Fault::none;
+      }
+      if (c == '\n') return Fault::bare_lf;
+      return is_field_value_char(c) ? Fault::none : Fault::value_char;
+    default:  // field_lf
+      if (c != '\n') return Fault::bare_cr;
+      state_ = State::field_start;
+      return Fault::none;
+  }
+}
+
+}  // namespace weft::http::detail

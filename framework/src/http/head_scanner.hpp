@@ -1,0 +1,83 @@
+// HeadScanner: the strict lexer RequestParser runs over the request line and the
+// header (and trailer) field lines before llhttp sees those bytes.
+//
+// Why a second lexer: Debian 12's llhttp is 8.1.0, which predates the CRLF fixes of
+// llhttp 8.1.1/9 (CVE-2023-30589 and its follow-ups). Even built with
+// LLHTTP_STRICT_MODE it accepts a bare LF ending the request line, obs-fold
+// continuation lines, repeated spaces in the request line, HTTP/0.9 and HTTP/2.0
+// request lines, and a bare LF ending the trailer section. Each of these lets two
+// parsers disagree on where a request ends, which is how requests are smuggled. This
+// scanner applies RFC 9112's grammar to those lines byte by byte, and counts the
+// request-line and header limits while it is at it.
+//
+// How it composes with llhttp: scan() stops at the first byte it rejects, and the
+// parser hands llhttp only the bytes before that one. Whichever of the two rejects the
+// earlier byte decides the outcome, so the result does not depend on how the input was
+// split across reads. The scanner never looks at body bytes: the parser starts it at
+// each message and again after the last chunk of a chunked body (the trailer section).
+#pragma once
+
+#include <weft/http/limits.hpp>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace weft::http::detail {
+
+class HeadScanner {
+ public:
+  enum class Outcome : std::uint8_t {
+    more,   ///< every byte passed; the section has not ended
+    done,   ///< the section ended with the empty line's LF (the last accepted byte)
+    error,  ///< the byte after the accepted ones is refused: see status and reason
+  };
+
+  /// What one scan() found.
+  struct Verdict {
+    std::size_t accepted = 0;  ///< bytes that passed (before the refused one on error)
+    Outcome outcome = Outcome::more;
+    int status = 0;                ///< on error: the HTTP status to answer with
+    const char* reason = nullptr;  ///< on error: a short static explanation
+  };
+
+  explicit HeadScanner(const Limits& limits) noexcept : limits_(limits) {}
+
+  /// Expect a request line (after optional empty lines); resets every counter.
+  void start_message() noexcept;
+  /// Expect trailer field lines and the empty line after them. The counters of the
+  /// header section carry on: trailers share its budget.
+  void start_trailers() noexcept;
+  /// True once a byte of the request line (not an empty line before it) was scanned.
+  bool started() const noexcept { return started_; }
+
+  /// Scans `size` bytes, stopping after the empty line that ends the section or at
+  /// the first refused byte. Once done or failed, scanning more is an error.
+  Verdict scan(const char* data, std::size_t size) noexcept;
+
+ private:
+  enum class State : std::uint8_t {
+    lead, lead_lf,                        // empty lines before the request line
+    method, target_start, target, version, request_lf,
+    field_start, name, value, field_lf,   // header or trailer field lines
+    end_lf,                               // CR of the empty line seen: expect its LF
+    done, failed,
+  };
+  enum class Fault : std::uint8_t;
+
+  Fault step(unsigned char c) noexcept;
+  Fault step_request_line(unsigned char c) noexcept;
+  Fault step_version(unsigned char c) noexcept;
+  Fault step_field_line(unsigned char c) noexcept;
+  static Verdict refuse(std::size_t accepted, Fault fault) noexcept;
+
+  const Limits& limits_;
+  State state_ = State::lead;
+  bool started_ = false;
+  std::uint8_t version_len_ = 0;  // bytes of "HTTP/x.y" matched so far
+  char version_[2] = {0, 0};      // the major and minor digits
+  std::size_t line_bytes_ = 0;    // request line plus empty lines before it
+  std::size_t field_bytes_ = 0;   // header (then trailer) field lines, CRLFs included
+  std::size_t fields_ = 0;        // header (then trailer) field lines
+};
+
+}  // namespace weft::http::detail
