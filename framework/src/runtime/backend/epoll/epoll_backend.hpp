@@ -13,6 +13,16 @@
 
 namespace weft::detail::backend {
 
+struct EpollObject : IoObject {
+  // EPOLLOUT is watched only once a write or connect had to wait: a socket that can
+  // always write would otherwise report an output edge for every ACK.
+  bool watching_output = false;
+  // False after a read found the socket drained (EAGAIN, or fewer bytes than asked):
+  // the next read then waits for the input edge instead of paying for a recv that
+  // would fail. Any new data raises an edge, so nothing is missed.
+  bool maybe_readable = true;
+};
+
 class EpollBackend final : public IoBackend {
  public:
   EpollBackend(Reactor& reactor, int wake_fd);
@@ -33,6 +43,7 @@ class EpollBackend final : public IoBackend {
   static bool attempt(Operation& op) noexcept;
   void on_ready(IoObject& object, std::uint32_t events) noexcept;
   void retry(Operation*& parked) noexcept;
+  void watch_output(IoObject& object) noexcept;
 
   Reactor& reactor_;
   int epoll_fd_ = -1;

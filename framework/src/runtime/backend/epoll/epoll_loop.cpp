@@ -31,10 +31,10 @@ EpollBackend::EpollBackend(Reactor& reactor, int wake_fd) : reactor_(reactor), w
 EpollBackend::~EpollBackend() { ::close(epoll_fd_); }
 
 IoObject* EpollBackend::attach(int fd) {
-  auto* object = new IoObject{};
+  auto* object = new EpollObject{};
   object->fd = fd;
   epoll_event event{};
-  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
   event.data.ptr = object;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) < 0) {
     const int error = errno;
@@ -50,7 +50,7 @@ void EpollBackend::close(IoObject* object) noexcept {
   forget_object(*object);
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, object->fd, nullptr);
   ::close(object->fd);
-  delete object;
+  delete static_cast<EpollObject*>(object);
 }
 
 void EpollBackend::cancel(Operation& op) noexcept {
@@ -66,6 +66,18 @@ void EpollBackend::cancel(Operation& op) noexcept {
   give_back_settled(op);
 }
 
+void EpollBackend::watch_output(IoObject& base) noexcept {
+  auto& object = static_cast<EpollObject&>(base);
+  if (object.watching_output) return;
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  event.data.ptr = &object;
+  // Modifying the registration re-reports current readiness (edge-triggered or not),
+  // so an output edge that came just before this call is not missed.
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, object.fd, &event);
+  object.watching_output = true;
+}
+
 void EpollBackend::retry(Operation*& parked) noexcept {
   if (parked == nullptr) return;
   Operation& op = *parked;
@@ -76,7 +88,10 @@ void EpollBackend::retry(Operation*& parked) noexcept {
 }
 
 void EpollBackend::on_ready(IoObject& object, std::uint32_t events) noexcept {
-  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) retry(object.reader);
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+    static_cast<EpollObject&>(object).maybe_readable = true;
+    retry(object.reader);
+  }
   if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) retry(object.writer);
 }
 

@@ -61,8 +61,15 @@ bool EpollBackend::attempt(Operation& op) noexcept {
 
 bool EpollBackend::start_read(Operation& op) {
   op.kind = OpKind::read;
-  if (take_given_back(op) || attempt(op)) return true;
-  op.object->reader = &op;
+  if (take_given_back(op)) return true;
+  auto& object = static_cast<EpollObject&>(*op.object);
+  if (object.maybe_readable && attempt(op)) {
+    // A short read most likely emptied the socket (0 = end of stream stays readable).
+    if (op.result > 0 && static_cast<std::size_t>(op.result) < op.length) object.maybe_readable = false;
+    return true;
+  }
+  object.maybe_readable = false;
+  object.reader = &op;
   return false;
 }
 
@@ -70,6 +77,7 @@ bool EpollBackend::start_write(Operation& op) {
   op.kind = OpKind::write;
   if (attempt(op)) return true;
   op.object->writer = &op;
+  watch_output(*op.object);
   return false;
 }
 
@@ -91,6 +99,7 @@ bool EpollBackend::start_connect(Operation& op) {
     return true;
   }
   op.object->writer = &op;  // EPOLLOUT says the handshake ended; SO_ERROR says how
+  watch_output(*op.object);
   return false;
 }
 
