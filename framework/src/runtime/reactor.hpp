@@ -57,8 +57,6 @@ class Reactor {
   void set_offload_pool(OffloadPool* pool) noexcept { offload_pool_ = pool; }
   unsigned cores() const noexcept { return cores_; }
   backend::IoBackend& io() noexcept { return *backend_; }
-  Backend backend_kind() const noexcept { return backend_->kind(); }
-  bool paused_clock() const noexcept { return options_.paused_clock; }
 
   struct Runnable {
     void (*fn)(void*) noexcept;

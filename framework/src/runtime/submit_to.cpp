@@ -17,8 +17,6 @@ Reactor& target_of(unsigned core) {
 }
 }  // namespace
 
-void post_to_core(unsigned core, std::function<void()> work) { target_of(core).post(std::move(work)); }
-
 void send_to_core(unsigned core, void (*fn)(void*) noexcept, void* arg) {
   Reactor& target = target_of(core);
   target.send_from(Reactor::current()->core(), {fn, arg});

@@ -39,7 +39,6 @@ class RootTask {
 
   const char* name() const noexcept { return name_; }
   bool done() const noexcept { return done_; }
-  bool has_error() const noexcept { return static_cast<bool>(error_); }
 
   /// Called by the task's driver when it has ended.
   void finish() noexcept;

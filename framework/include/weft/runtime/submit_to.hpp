@@ -21,7 +21,6 @@
 #include <weft/runtime/this_core.hpp>
 
 #include <exception>
-#include <functional>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -30,9 +29,6 @@
 namespace weft {
 
 namespace detail {
-
-/// Runs `work` on `core` of the calling reactor's runtime. From a reactor thread.
-void post_to_core(unsigned core, std::function<void()> work);
 
 /// Runs `fn(arg)` on `core`, through this core's lock-free ring to it. From a reactor
 /// thread; throws std::out_of_range for a core that does not exist.

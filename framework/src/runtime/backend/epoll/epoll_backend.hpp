@@ -23,6 +23,14 @@ struct EpollObject : IoObject {
   bool maybe_readable = true;
 };
 
+/// After a successful read: a short one most likely emptied the socket (end of stream,
+/// 0, stays readable so the next read sees it again).
+inline void note_read(Operation& op) noexcept {
+  if (op.kind == OpKind::read && op.result > 0 && static_cast<std::size_t>(op.result) < op.length) {
+    static_cast<EpollObject*>(op.object)->maybe_readable = false;
+  }
+}
+
 class EpollBackend final : public IoBackend {
  public:
   EpollBackend(Reactor& reactor, int wake_fd);

@@ -83,9 +83,7 @@ void EpollBackend::retry(Operation*& parked) noexcept {
   Operation& op = *parked;
   if (attempt(op)) {
     parked = nullptr;
-    if (op.kind == OpKind::read && op.result > 0 && static_cast<std::size_t>(op.result) < op.length) {
-      static_cast<EpollObject*>(op.object)->maybe_readable = false;  // drained (see EpollObject)
-    }
+    note_read(op);
     complete(reactor_, op, op.result);
   }
 }

@@ -64,8 +64,7 @@ bool EpollBackend::start_read(Operation& op) {
   if (take_given_back(op)) return true;
   auto& object = static_cast<EpollObject&>(*op.object);
   if (object.maybe_readable && attempt(op)) {
-    // A short read most likely emptied the socket (0 = end of stream stays readable).
-    if (op.result > 0 && static_cast<std::size_t>(op.result) < op.length) object.maybe_readable = false;
+    note_read(op);
     return true;
   }
   object.maybe_readable = false;
