@@ -46,6 +46,7 @@ class OperationAwaiter {
       return yield_if_out_of_budget(waiter);  // suspends only to yield
     }
     if ((reactor_->io().*start_)(op_)) {
+      // Only a read with bytes or an accept with an fd has something to give back.
       if (op_.result < 0 || (op_.kind != OpKind::read && op_.kind != OpKind::accept) ||
           (op_.kind == OpKind::read && op_.result == 0)) {
         op_.object = nullptr;
@@ -132,6 +133,14 @@ Task<Result<std::size_t>> IoHandle::read(std::span<std::byte> into) {
   const int result = co_await awaiter;
   if (result < 0) co_return fail(detail::backend::to_error_code(result));
   co_return static_cast<std::size_t>(result);
+}
+
+Task<Result<void>> IoHandle::wait_readable() {
+  if (object_ == nullptr) co_return fail(std::errc::bad_file_descriptor);
+  OperationAwaiter awaiter(object_, &detail::backend::IoBackend::start_readable);
+  const int result = co_await awaiter;
+  if (result < 0) co_return fail(detail::backend::to_error_code(result));
+  co_return Result<void>{};
 }
 
 Task<Result<std::size_t>> IoHandle::write_some(std::span<const IoVec> buffers) {

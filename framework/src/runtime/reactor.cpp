@@ -154,9 +154,9 @@ std::optional<std::chrono::nanoseconds> Reactor::poll_timeout(bool may_block) no
   const auto next = timers_.next_deadline();
   if (!next) return std::nullopt;
   if (options_.paused_clock) {
-    // Paused: never wait for a timer; but while another core owes a reply, block for
-    // it (its post wakes this reactor) instead of spinning.
-    return external_waits_ > 0 ? std::nullopt : std::optional(nanoseconds(0));
+    // Paused: never wait for a timer; but while another core owes a reply, or the
+    // kernel still has a close to finish, block for it instead of spinning.
+    return external_waits_ > 0 || backend_->closing() ? std::nullopt : std::optional(nanoseconds(0));
   }
   const auto deadline = epoch_ + std::chrono::milliseconds(*next);
   return deadline <= now_ ? nanoseconds(0) : nanoseconds(deadline - now_);
@@ -184,10 +184,13 @@ void Reactor::run_once(bool may_block) {
     sleeping_.store(true, std::memory_order_seq_cst);
     if (has_incoming()) timeout = std::chrono::nanoseconds(0);
   }
-  backend_->poll(timeout);
+  const bool progressed = backend_->poll(timeout);
   sleeping_.store(false, std::memory_order_relaxed);
-  if (options_.paused_clock && ready_.empty() && external_waits_ == 0) {
-    // Idle on a paused clock: jump straight to the next timer.
+  if (options_.paused_clock && !progressed && ready_.empty() && external_waits_ == 0 && !has_incoming() &&
+      !backend_->closing()) {
+    // Idle on a paused clock: nothing ready, no message to this core, and the last
+    // poll found the kernel with nothing in hand (a completion it was about to post
+    // would otherwise come "after" the jump). Jump straight to the next timer.
     if (const auto next = timers_.next_deadline()) timers_.advance(*next);
   }
 }

@@ -74,6 +74,30 @@ TEST_P(TcpStreamTest, ReadReturnsZeroOnceThePeerShutsDownItsSide) {
   EXPECT_EQ(weft::testing::run(body(), options()), 0u);
 }
 
+// Bytes and the FIN arrive together, before the first read: one input edge for both.
+// The short read that takes the bytes must not make the next read wait for an edge
+// that never comes (epoll); the end of stream is still to be read.
+TEST_P(TcpStreamTest, BytesFollowedByTheFinAreReadThenTheEndOfStream) {
+  auto body = []() -> Task<std::vector<long>> {
+    auto [server, client] = co_await connected_pair();
+    EXPECT_TRUE(co_await client.write_all(std::string_view("last words")));
+    EXPECT_TRUE(client.shutdown());
+    for (int i = 0; i < 3; ++i) co_await weft::sleep(1ms);  // both have arrived
+    std::vector<long> reads;
+    std::array<char, 64> buffer;
+    for (int i = 0; i < 2; ++i) {
+      auto got = co_await weft::select(server.read(buffer), weft::sleep(1h));
+      if (got.index() == 1) {
+        reads.push_back(-1);  // waited an hour: the end of stream was never reported
+        break;
+      }
+      reads.push_back(static_cast<long>(std::get<0>(got).value_or(999)));
+    }
+    co_return reads;
+  };
+  EXPECT_EQ(weft::testing::run(body(), paused_options()), (std::vector<long>{10, 0}));
+}
+
 TEST_P(TcpStreamTest, SixteenMebibytesArriveIntactWhileBothSidesRunConcurrently) {
   auto body = []() -> Task<bool> {
     auto [server, client] = co_await connected_pair();

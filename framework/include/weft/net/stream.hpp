@@ -30,6 +30,13 @@ class Stream {
   Task<Result<std::size_t>> read(std::span<std::byte> into) { return handle_.read(into); }
   Task<Result<std::size_t>> read(std::span<char> into) { return handle_.read(std::as_writable_bytes(into)); }
 
+  /// Waits until a read would not block (bytes, end of stream or an error), reading
+  /// nothing: an idle connection waits for its next request without a buffer. Not
+  /// concurrently with a read on the same stream.
+  /// Cancellation: total — nothing consumed.
+  /// Completes inline: may (bytes already there, end of stream, or an error).
+  Task<Result<void>> wait_readable() { return handle_.wait_readable(); }
+
   /// Writes every byte, in as many sends as it takes.
   /// Cancellation: partial — a prefix of the bytes may have been sent; the stream is
   /// then in an unknown position and should be closed.

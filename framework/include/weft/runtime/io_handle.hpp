@@ -52,6 +52,15 @@ class IoHandle {
   /// Completes inline: may (bytes already received, or end of stream).
   Task<Result<std::size_t>> read(std::span<std::byte> into);
 
+  /// Waits until a read would not block: bytes have arrived (or a cancelled read gave
+  /// some back), the peer closed its side, or an error is pending, which the next read
+  /// reports. Reads nothing and holds no buffer while it waits, so an idle connection
+  /// can wait for its next request without one. It takes the read side's place: do
+  /// not run it and a read on the same handle at the same time.
+  /// Cancellation: total — nothing consumed.
+  /// Completes inline: may (bytes already received, end of stream, or an error).
+  Task<Result<void>> wait_readable();
+
   /// Writes some of `buffers` (at least one byte unless an error); see write_all.
   /// Cancellation: partial — bytes the kernel took before the cancel are sent; the
   /// count is lost with the cancellation, so the stream position is unknown after it.

@@ -59,7 +59,8 @@ class CrossCoreCall {
     context_ = current_context();
     origin_ = this_core();
     send_to_core(core_, &CrossCoreCall::start_remote, this);  // throws before anything changed
-    begin_external_wait();
+    // A call to this very core is local work: its own timers may let a paused clock jump.
+    if (core_ != origin_) begin_external_wait();
     if (!arm_cancel(waiter_cancel_, &CrossCoreCall::on_cancel, this)) on_cancel(this);
   }
 
@@ -98,7 +99,7 @@ class CrossCoreCall {
   void arrive() noexcept {
     if (--awaited_messages_ > 0) return;
     disarm_cancel(waiter_cancel_);
-    end_external_wait();
+    if (core_ != origin_) end_external_wait();
     schedule(waiter_);
   }
 

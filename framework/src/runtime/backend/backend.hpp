@@ -35,7 +35,9 @@ namespace weft::detail::backend {
 
 struct IoObject;
 
-enum class OpKind : std::uint8_t { read, write, accept, connect };
+// `readable` waits until a read would not block and consumes nothing: it parks as
+// the object's reader, like a read, but holds no buffer.
+enum class OpKind : std::uint8_t { read, write, accept, connect, readable };
 
 struct Operation {
   std::coroutine_handle<> waiter;
@@ -56,7 +58,7 @@ struct Operation {
 /// Per-fd state. Each backend derives its own; the reactor only sees this part.
 struct IoObject {
   int fd = -1;
-  Operation* reader = nullptr;   // a parked read or accept
+  Operation* reader = nullptr;   // a parked read, readable or accept
   Operation* writer = nullptr;   // a parked write or connect
   // A read or accept that has completed but whose task has not resumed yet: if that
   // task is cancelled now, its bytes or fd are given back (below), so cancelling a
@@ -94,19 +96,30 @@ class IoBackend {
   virtual bool start_write(Operation& op) = 0;    // iov/iovcnt, may write less than all
   virtual bool start_accept(Operation& op) = 0;   // result: a new non-blocking fd
   virtual bool start_connect(Operation& op) = 0;  // address/address_length
+  /// Completes (result 0) once a read would not block: bytes received or given back,
+  /// end of stream, or an error the next read reports. Consumes nothing.
+  virtual bool start_readable(Operation& op) = 0;
 
   /// Asks a pending operation to complete early with -ECANCELED.
   virtual void cancel(Operation& op) noexcept = 0;
 
+  /// True while fds given to close() are still open in the kernel (io_uring closes
+  /// asynchronously). A paused clock waits for them before jumping: a peer must see
+  /// the close at the time it was made.
+  virtual bool closing() const noexcept { return false; }
+
   /// Submits queued work, waits up to `timeout` (nullopt: until something happens,
   /// zero: not at all) and dispatches completions. A write to the reactor's wake
   /// eventfd (given at creation) ends the wait; the backend drains that eventfd.
-  virtual void poll(std::optional<std::chrono::nanoseconds> timeout) = 0;
+  /// Returns false when it did nothing at all: submitted nothing and dispatched no
+  /// completion (a paused clock jumps only after such a poll).
+  virtual bool poll(std::optional<std::chrono::nanoseconds> timeout) = 0;
 };
 
 /// Sets `op.result` and schedules its waiter on `reactor` (used by both backends). A
 /// successful read or accept becomes the object's `settled` operation; any other
-/// operation lets go of its object (which may be freed before the waiter resumes).
+/// operation (readable included: it holds nothing to give back) lets go of its object,
+/// which may be freed before the waiter resumes.
 void complete(Reactor& reactor, Operation& op, int result) noexcept;
 
 /// The waiter of `op` has resumed: nothing can be given back any more.

@@ -48,9 +48,9 @@ bool give_back_settled(Operation& op) noexcept {
   object.settled = nullptr;
   if (op.kind == OpKind::read) {
     object.given_back.insert(0, static_cast<const char*>(op.buffer), static_cast<std::size_t>(op.result));
-  } else {
+  } else if (op.kind == OpKind::accept) {
     object.given_back_fds.insert(object.given_back_fds.begin(), op.result);
-  }
+  }  // anything else (a readable op) never settles: complete() lets go of its object
   op.result = -ECANCELED;  // the waiter is already scheduled; it will see this
   return true;
 }

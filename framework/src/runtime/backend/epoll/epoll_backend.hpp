@@ -17,17 +17,26 @@ struct EpollObject : IoObject {
   // EPOLLOUT is watched only once a write or connect had to wait: a socket that can
   // always write would otherwise report an output edge for every ACK.
   bool watching_output = false;
-  // False after a read found the socket drained (EAGAIN, or fewer bytes than asked):
-  // the next read then waits for the input edge instead of paying for a recv that
-  // would fail. Any new data raises an edge, so nothing is missed.
+  // False after a read found the socket drained (EAGAIN, or fewer bytes than asked),
+  // or a readable op found it empty: the next read then waits for the input edge
+  // instead of paying for a recv that would fail. Any new data raises an edge, so
+  // nothing is missed.
   bool maybe_readable = true;
+  // Set once epoll reported the peer's FIN, a hang-up or an error. No edge follows
+  // those, so from then on a short read no longer means the socket is drained: the
+  // end of stream (or the error) is still to be read.
+  bool input_closed = false;
 };
 
 /// After a successful read: a short one most likely emptied the socket (end of stream,
-/// 0, stays readable so the next read sees it again).
+/// 0, stays readable so the next read sees it again; so does a socket whose FIN has
+/// come, since its end of stream raises no further edge). A readable op leaves the flag
+/// set: it consumed nothing, so the read that follows must try recv at once.
 inline void note_read(Operation& op) noexcept {
-  if (op.kind == OpKind::read && op.result > 0 && static_cast<std::size_t>(op.result) < op.length) {
-    static_cast<EpollObject*>(op.object)->maybe_readable = false;
+  auto& object = *static_cast<EpollObject*>(op.object);
+  if (op.kind == OpKind::read && op.result > 0 && static_cast<std::size_t>(op.result) < op.length &&
+      !object.input_closed) {
+    object.maybe_readable = false;
   }
 }
 
@@ -43,8 +52,9 @@ class EpollBackend final : public IoBackend {
   bool start_write(Operation& op) override;
   bool start_accept(Operation& op) override;
   bool start_connect(Operation& op) override;
+  bool start_readable(Operation& op) override;
   void cancel(Operation& op) noexcept override;
-  void poll(std::optional<std::chrono::nanoseconds> timeout) override;
+  bool poll(std::optional<std::chrono::nanoseconds> timeout) override;
 
  private:
   /// Runs the syscall of `op` once: true when it finished (op.result set), false on EAGAIN.

@@ -90,13 +90,15 @@ void EpollBackend::retry(Operation*& parked) noexcept {
 
 void EpollBackend::on_ready(IoObject& object, std::uint32_t events) noexcept {
   if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
-    static_cast<EpollObject&>(object).maybe_readable = true;
+    auto& epoll_object = static_cast<EpollObject&>(object);
+    epoll_object.maybe_readable = true;
+    if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) epoll_object.input_closed = true;
     retry(object.reader);
   }
   if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) retry(object.writer);
 }
 
-void EpollBackend::poll(std::optional<std::chrono::nanoseconds> timeout) {
+bool EpollBackend::poll(std::optional<std::chrono::nanoseconds> timeout) {
   int wait_ms = -1;
   if (timeout) {
     // Round up so a timer is never polled for early, then spun on.
@@ -113,6 +115,7 @@ void EpollBackend::poll(std::optional<std::chrono::nanoseconds> timeout) {
     }
     on_ready(*static_cast<IoObject*>(event.data.ptr), event.events);
   }
+  return count > 0;
 }
 
 }  // namespace weft::detail::backend

@@ -3,6 +3,7 @@
 
 #include "../errors.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +23,17 @@ bool settle(Operation& op, long value) noexcept {
   if (would_block(errno) || errno == EINTR) return false;
   op.result = errno_result();
   return true;
+}
+
+// True when a read would not block: bytes, end of stream or a pending error. poll(2)
+// looks without consuming anything (a MSG_PEEK recv would consume a pending error).
+// maybe_readable alone cannot say: it is also set on a fresh socket, and after a read
+// that filled its buffer exactly.
+bool readable_now(int fd) noexcept {
+  pollfd probe{};
+  probe.fd = fd;
+  probe.events = POLLIN | POLLRDHUP;
+  return ::poll(&probe, 1, 0) != 0;  // on failure, say yes: the read finds out
 }
 
 }  // namespace
@@ -55,6 +67,11 @@ bool EpollBackend::attempt(Operation& op) noexcept {
       op.result = -error;
       return true;
     }
+    case OpKind::readable:
+      // Only ever retried after an input, hang-up or error event: that is the answer.
+      // No syscall; maybe_readable stays set so the next read tries recv at once.
+      op.result = 0;
+      return true;
   }
   return true;
 }
@@ -67,6 +84,20 @@ bool EpollBackend::start_read(Operation& op) {
     note_read(op);
     return true;
   }
+  object.maybe_readable = false;
+  object.reader = &op;
+  return false;
+}
+
+bool EpollBackend::start_readable(Operation& op) {
+  op.kind = OpKind::readable;
+  auto& object = static_cast<EpollObject&>(*op.object);
+  if (!object.given_back.empty() || (object.maybe_readable && readable_now(object.fd))) {
+    op.result = 0;
+    return true;
+  }
+  // Nothing there: wait for the next input edge. Data that arrived after the probe
+  // raises one, so nothing is missed.
   object.maybe_readable = false;
   object.reader = &op;
   return false;

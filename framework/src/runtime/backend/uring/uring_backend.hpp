@@ -5,9 +5,10 @@
 // - Reads: one multishot recv per socket into a per-reactor provided-buffer ring.
 //   Received chunks queue on the socket until a reader takes them, so cancelling a
 //   read loses no byte (the kernel never writes into the reader's memory) and an idle
-//   socket holds no buffer. A socket that queues too much has its recv cancelled and
-//   re-armed once drained; a socket that hit an empty buffer ring waits until a
-//   buffer comes back.
+//   socket holds no buffer. A readable op parks like a read and completes when chunks
+//   or the end arrive, taking nothing. A socket that queues too much has its recv
+//   cancelled and re-armed once drained; a socket that hit an empty buffer ring waits
+//   until a buffer comes back.
 // - Accepts: one multishot accept per listener; accepted fds queue the same way.
 // - Sends and connects: one SQE each, cancelled with ASYNC_CANCEL; the operation
 //   completes only when its own CQE arrives, so its memory is never in use after.
@@ -52,11 +53,13 @@ class UringBackend final : public IoBackend {
   bool start_write(Operation& op) override;
   bool start_accept(Operation& op) override;
   bool start_connect(Operation& op) override;
+  bool start_readable(Operation& op) override;
   void cancel(Operation& op) noexcept override;
-  void poll(std::optional<std::chrono::nanoseconds> timeout) override;
+  bool closing() const noexcept override { return closes_in_flight_ > 0; }
+  bool poll(std::optional<std::chrono::nanoseconds> timeout) override;
 
  private:
-  enum Tag : std::uintptr_t { kIgnore = 0, kOp = 1, kRecv = 2, kAccept = 3, kWake = 4 };
+  enum Tag : std::uintptr_t { kIgnore = 0, kOp = 1, kRecv = 2, kAccept = 3, kWake = 4, kClosed = 5 };
   static constexpr std::uintptr_t kTagMask = 7;
 
   io_uring_sqe* next_sqe() noexcept;
@@ -67,6 +70,7 @@ class UringBackend final : public IoBackend {
   // Receive path (uring_recv.cpp).
   void setup_buffers();
   void arm_recv(UringObject& object) noexcept;
+  void park_reader(UringObject& object, Operation& op) noexcept;  // and arm the recv
   void on_recv(UringObject& object, int result, std::uint32_t flags) noexcept;
   void copy_out(UringObject& object, Operation& op) noexcept;
   void give_back(std::uint16_t buffer) noexcept;
@@ -91,6 +95,7 @@ class UringBackend final : public IoBackend {
   std::byte* buffers_ = nullptr;
   std::size_t ring_bytes_ = 0;
   unsigned free_buffers_ = 0;
+  unsigned closes_in_flight_ = 0;  // close SQEs whose CQE has not arrived
   std::vector<UringObject*> starved_;
 };
 

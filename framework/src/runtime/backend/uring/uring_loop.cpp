@@ -115,11 +115,14 @@ void UringBackend::close(IoObject* base) noexcept {
   // Requests in flight hold the file: cancel them all, then close, in this order.
   io_uring_sqe* cancel = next_sqe();
   io_uring_prep_cancel_fd(cancel, object.fd, IORING_ASYNC_CANCEL_ALL);
-  cancel->flags |= IOSQE_IO_LINK;
+  // A hard link: the close must run even when the cancel finds nothing (its -ENOENT
+  // would cancel a plain linked close and leak the fd).
+  cancel->flags |= IOSQE_IO_HARDLINK;
   set_data(cancel, nullptr, kIgnore);
   io_uring_sqe* close = next_sqe();
   io_uring_prep_close(close, object.fd);
-  set_data(close, nullptr, kIgnore);
+  set_data(close, nullptr, kClosed);
+  ++closes_in_flight_;
 }
 
 void UringBackend::settle(UringObject& object) noexcept {
@@ -131,6 +134,9 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
   void* pointer = reinterpret_cast<void*>(data & ~kTagMask);
   switch (static_cast<Tag>(data & kTagMask)) {
     case kIgnore:
+      return;
+    case kClosed:
+      --closes_in_flight_;
       return;
     case kWake:
       arm_wake();
@@ -147,20 +153,21 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) noexcept {
   }
 }
 
-void UringBackend::poll(std::optional<std::chrono::nanoseconds> timeout) {
+bool UringBackend::poll(std::optional<std::chrono::nanoseconds> timeout) {
   rearm_starved();
   io_uring_cqe* cqe = nullptr;
+  int submitted = 0;
   if (!timeout) {
-    io_uring_submit_and_wait(&ring_, 1);
+    submitted = io_uring_submit_and_wait(&ring_, 1);
   } else if (timeout->count() == 0) {
     // With TASKRUN_FLAG liburing enters the kernel (to run deferred completions) only
     // when the kernel has flagged work, so this costs no syscall when idle.
-    io_uring_submit(&ring_);
+    submitted = io_uring_submit(&ring_);
   } else {
     __kernel_timespec ts{};
     ts.tv_sec = timeout->count() / 1'000'000'000;
     ts.tv_nsec = timeout->count() % 1'000'000'000;
-    io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+    submitted = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
   }
   // Dispatch may queue new SQEs (re-arms); they go out with the next iteration.
   unsigned head = 0;
@@ -170,6 +177,7 @@ void UringBackend::poll(std::optional<std::chrono::nanoseconds> timeout) {
     ++seen;
   }
   io_uring_cq_advance(&ring_, seen);
+  return submitted > 0 || seen > 0;
 }
 
 }  // namespace weft::detail::backend

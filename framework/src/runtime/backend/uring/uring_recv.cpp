@@ -113,16 +113,31 @@ bool UringBackend::start_read(Operation& op) {
     if (object.sticky < 0) object.sticky = 0;
     return true;
   }
+  park_reader(object, op);
+  return false;
+}
+
+bool UringBackend::start_readable(Operation& op) {
+  auto& object = static_cast<UringObject&>(*op.object);
+  op.kind = OpKind::readable;
+  if (!object.given_back.empty() || !object.chunks.empty() || object.sticky != 1) {
+    op.result = 0;  // the read that follows takes the bytes, the end or the error
+    return true;
+  }
+  park_reader(object, op);
+  return false;
+}
+
+void UringBackend::park_reader(UringObject& object, Operation& op) noexcept {
   object.reader = &op;
   if (!object.recv_armed) {
-    if (free_buffers_ == 0) {
+    if (free_buffers_ != 0) {
+      arm_recv(object);
+    } else if (!object.starved) {  // already listed when an earlier wait starved
       object.starved = true;
       starved_.push_back(&object);
-    } else {
-      arm_recv(object);
     }
   }
-  return false;
 }
 
 void UringBackend::on_recv(UringObject& object, int result, std::uint32_t flags) noexcept {
@@ -158,7 +173,10 @@ void UringBackend::on_recv(UringObject& object, int result, std::uint32_t flags)
   }
   if (object.reader != nullptr) {
     Operation& op = *object.reader;
-    if (!object.chunks.empty()) {
+    if (op.kind == OpKind::readable && (!object.chunks.empty() || object.sticky != 1)) {
+      object.reader = nullptr;
+      complete(reactor_, op, 0);  // readiness only: chunks, end and error stay for the read
+    } else if (!object.chunks.empty()) {
       object.reader = nullptr;
       copy_out(object, op);
       complete(reactor_, op, op.result);
