@@ -37,8 +37,16 @@
 
 #include <weft/http/limits.hpp>
 #include <weft/http/request.hpp>
+#include <weft/http/response.hpp>
+#include <weft/http/body_writer.hpp>
+#include <weft/http/handler.hpp>
+#include <weft/http/router.hpp>
+#include <weft/http/server_options.hpp>
+#include <weft/http/server.hpp>
 
 #include <weft/conf/config_error.hpp>
 #include <weft/conf/document.hpp>
 #include <weft/conf/runtime_section.hpp>
 #include <weft/conf/command_line.hpp>
+#include <weft/conf/http_section.hpp>
+#include <weft/conf/service_config.hpp>

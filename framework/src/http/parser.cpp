@@ -340,6 +340,7 @@ void RequestParser::Impl::begin_message() {
   request.method = request.target = request.path = request.query = {};
   request.version_major = request.version_minor = 1;
   request.headers.clear();
+  request.params.clear();
   request.body.clear();
   request.keep_alive = true;
   request.expects_continue = false;

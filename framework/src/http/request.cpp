@@ -27,4 +27,11 @@ std::optional<std::string_view> Request::header(std::string_view name) const noe
   return std::nullopt;
 }
 
+std::optional<std::string_view> Request::param(std::string_view name) const noexcept {
+  for (const auto& p : params) {
+    if (p.name == name) return p.value;
+  }
+  return std::nullopt;
+}
+
 }  // namespace weft::http

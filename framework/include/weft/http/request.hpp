@@ -31,6 +31,12 @@ struct Header {
   std::string_view value;
 };
 
+/// A path parameter a Router matched: `{id}` in `/users/{id}` → {"id", "42"}.
+struct PathParam {
+  std::string_view name;
+  std::string_view value;
+};
+
 /// A parsed request. See the file comment for how long its views live.
 struct Request {
   /// The method as sent, e.g. "GET" (methods are case-sensitive).
@@ -57,9 +63,14 @@ struct Request {
   /// True for an HTTP/1.1 request with `Expect: 100-continue` (ignored in HTTP/1.0, as
   /// RFC 9110 §10.1.1 requires). The server sends `100 Continue` before the body.
   bool expects_continue = false;
+  /// Path parameters, set by the Router that dispatched the request: views into the
+  /// route's pattern (names) and into `path` (values). A catch-all `*` is named "*".
+  std::vector<PathParam> params;
 
   /// The first header named `name` (ASCII case-insensitively), or nullopt.
   std::optional<std::string_view> header(std::string_view name) const noexcept;
+  /// The path parameter named `name`, or nullopt.
+  std::optional<std::string_view> param(std::string_view name) const noexcept;
   /// method_from_string(method).
   Method method_kind() const noexcept { return method_from_string(method); }
   /// True for HEAD: the response carries headers only.

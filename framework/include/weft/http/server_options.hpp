@@ -1,0 +1,39 @@
+// ServerOptions: what an HTTP server listens on and how much it tolerates. conf/ reads
+// them from a config file's [http] section (weft/conf/http_section.hpp).
+#pragma once
+
+#include <weft/http/limits.hpp>
+#include <weft/net/address.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace weft::http {
+
+struct ServerOptions {
+  net::Address listen = net::Address::ipv4_loopback(8080);
+  /// Request size limits (413/414/431).
+  Limits limits;
+  /// Open connections per core; more are accepted and closed at once.
+  std::size_t max_connections = 10000;
+  /// From a request's first byte (or a new connection's accept) to the end of its
+  /// header section. Over it: 408 and close (a silent close if no byte came).
+  std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
+  /// From the end of the header section to the end of the body. Over it: 408, close.
+  std::chrono::milliseconds body_timeout = std::chrono::seconds(30);
+  /// How long a keep-alive connection may wait for its next request.
+  std::chrono::milliseconds keepalive_timeout = std::chrono::seconds(60);
+  /// How long one write may wait for the client to read. Over it: the connection closes.
+  std::chrono::milliseconds write_timeout = std::chrono::seconds(30);
+  /// A handler running longer is cancelled and answered 503; zero: no limit.
+  std::chrono::milliseconds handler_timeout = std::chrono::milliseconds(0);
+  /// On stop(): how long in-flight requests may take before their connections are cut.
+  std::chrono::milliseconds drain_timeout = std::chrono::seconds(10);
+  /// Sent as the Server field; empty: none.
+  std::string server_name = "weft";
+  /// One log line per request: method, target, status, body bytes, microseconds.
+  bool access_log = false;
+};
+
+}  // namespace weft::http

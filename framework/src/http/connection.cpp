@@ -1,0 +1,356 @@
+#include "connection.hpp"
+
+#include "buffer_pool.hpp"
+#include "core_server.hpp"
+#include "parser.hpp"
+#include "response_head.hpp"
+
+#include <weft/core/cancellation.hpp>
+#include <weft/core/log.hpp>
+#include <weft/http/body_writer.hpp>
+#include <weft/runtime/clock.hpp>
+#include <weft/runtime/select.hpp>
+#include <weft/runtime/sleep.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <string>
+
+namespace weft::http::detail {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Responses to pipelined requests are gathered into one send up to this size.
+constexpr std::size_t kFlushAt = 64 * 1024;
+// Bodies larger than this are sent from the Response's memory instead of copied.
+constexpr std::size_t kCopyBodyUpTo = 16 * 1024;
+// After a response that closes: how long, and how much, of the client's remaining
+// input is read and dropped before closing (see close_gracefully).
+constexpr milliseconds kLingerTime{2000};
+constexpr std::size_t kLingerBytes = 256 * 1024;
+
+enum class Got { request, closed, refused };
+enum class Next { keep, close, drop };
+
+class Connection;
+
+// The BodyWriter a streamed response's producer gets.
+class ChunkSink final : public BodyWriter {
+ public:
+  ChunkSink(Connection& connection, bool chunked) : connection_(connection), chunked_(chunked) {}
+  Task<Result<void>> write(std::string_view bytes) override;
+  bool failed() const noexcept { return failed_; }
+  std::size_t bytes() const noexcept { return bytes_; }
+
+ private:
+  Connection& connection_;
+  bool chunked_;
+  bool failed_ = false;
+  std::size_t bytes_ = 0;
+};
+
+class Connection {
+ public:
+  Connection(CoreServer& core, net::TcpStream stream, std::uint64_t id)
+      : core_(core), options_(core.options()), stream_(std::move(stream)), id_(id), parser_(options_.limits) {}
+  ~Connection() { release(); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Task<void> run();
+  /// Sends every byte of `parts`, bounded by the write timeout; false when it failed.
+  Task<bool> send(std::span<const IoVec> parts);
+
+ private:
+  Task<bool> wait_for_request(milliseconds limit);
+  Task<Got> read_request(Instant head_deadline);
+  Task<Next> respond(Request& request, Instant started);
+  Task<bool> flush();
+  Task<void> close_gracefully();
+  void refuse(int status, std::string_view reason);
+  void access_log(const Request* request, int status, std::size_t body_bytes, Instant started) const;
+  void acquire();
+  void release() noexcept;
+
+  CoreServer& core_;
+  const ServerOptions& options_;
+  net::TcpStream stream_;
+  std::uint64_t id_;
+  RequestParser parser_;
+  ReadBuffer in_;
+  std::string out_;  // responses not yet sent; pooled capacity while a request runs
+};
+
+Task<void> Connection::run() {
+  milliseconds first_byte_limit = options_.header_timeout;  // a new connection's first request
+  while (true) {
+    if (in_.empty()) {
+      // Between requests: send what is queued, give the buffers back, and wait.
+      if (!out_.empty() && !co_await flush()) co_return;
+      release();
+      // During a drain the wait is short but not zero: this connection's last response
+      // may have gone out before the drain began, without `Connection: close`, and its
+      // client may be sending the next request already.
+      const milliseconds limit =
+          core_.draining() ? std::min(first_byte_limit, CoreServer::kDrainIdleGrace) : first_byte_limit;
+      if (!co_await wait_for_request(limit)) co_return;
+      first_byte_limit = options_.keepalive_timeout;
+    }
+    acquire();
+    const Instant started = now();
+    const Got got = co_await read_request(started + options_.header_timeout);
+    if (got == Got::closed) co_return;
+    if (got == Got::refused) {
+      co_await close_gracefully();
+      co_return;
+    }
+    const Next next = co_await respond(parser_.request(), started);
+    if (next == Next::drop) co_return;
+    if (next == Next::close) {
+      co_await close_gracefully();
+      co_return;
+    }
+    if (out_.size() >= kFlushAt && !co_await flush()) co_return;
+  }
+}
+
+Task<bool> Connection::wait_for_request(milliseconds limit) {
+  core_.set_idle(id_, true);
+  auto ready = co_await select(stream_.wait_readable(), sleep(limit));
+  core_.set_idle(id_, false);
+  co_return ready.index() == 0 && std::get<0>(ready).has_value();
+}
+
+// Reads until the parser has a whole request (or refuses one). The header section
+// must arrive before `head_deadline` and the body within body_timeout after it.
+Task<Got> Connection::read_request(Instant head_deadline) {
+  Instant deadline = head_deadline;
+  bool in_body = false;
+  while (true) {
+    if (!in_.empty()) {
+      const ParseResult parsed = parser_.feed({in_.data(), in_.size()});
+      if (parsed.kind == ParseResult::Kind::complete) {
+        in_.consume(parsed.consumed);
+        co_return Got::request;
+      }
+      in_.consume(in_.size());
+      if (parsed.kind == ParseResult::Kind::error) {
+        refuse(parsed.status, parsed.reason);
+        co_return Got::refused;
+      }
+      if (parser_.headers_complete() && !in_body) {
+        in_body = true;
+        deadline = now() + options_.body_timeout;
+        if (parser_.request().expects_continue) out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+      }
+    }
+    if (!out_.empty() && !co_await flush()) co_return Got::closed;
+    auto got = co_await select(stream_.read(std::span(in_.space(), in_.space_size())), sleep_until(deadline));
+    if (got.index() == 1) {
+      refuse(408, in_body ? "the body took too long to arrive" : "the header section took too long to arrive");
+      co_return Got::refused;
+    }
+    auto& read = std::get<0>(got);
+    if (!read) co_return Got::closed;  // reset by the peer
+    if (*read == 0) {
+      const ParseResult end = parser_.finish();
+      if (end.kind != ParseResult::Kind::error) co_return Got::closed;
+      refuse(end.status, end.reason);  // cut short: the peer may still read the answer
+      co_return Got::refused;
+    }
+    in_.produced(*read);
+  }
+}
+
+Task<Next> Connection::respond(Request& request, Instant started) {
+  Response response;
+  bool threw = false;
+  try {
+    if (options_.handler_timeout.count() > 0) {
+      auto outcome = co_await select(core_.router().dispatch(request), sleep(options_.handler_timeout));
+      if (outcome.index() == 0) {
+        response = std::move(std::get<0>(outcome));
+      } else {
+        log::warn("http: {} {}: handler ran over {} ms; answered 503", request.method, request.target,
+                  options_.handler_timeout.count());
+        response = Response::of_status(503);
+      }
+    } else {
+      response = co_await core_.router().dispatch(request);
+    }
+  } catch (const std::exception& error) {
+    if (cancelled()) throw;
+    log::error("http: {} {}: handler threw: {}; answered 500", request.method, request.target, error.what());
+    threw = true;
+  } catch (...) {
+    if (cancelled()) throw;
+    log::error("http: {} {}: handler threw a non-exception; answered 500", request.method, request.target);
+    threw = true;
+  }
+  if (threw) response = Response::of_status(500);
+  if (!fields_are_valid(response)) {
+    log::error("http: {} {}: the response has an invalid status or header field; answered 500", request.method,
+               request.target);
+    response = Response::of_status(500);
+  }
+
+  HeadFacts facts;
+  facts.server_name = options_.server_name;
+  facts.close = !request.keep_alive || core_.draining() || asks_to_close(response);
+  const bool head = request.is_head();
+  if (!status_has_body(response.status)) {
+    facts.framing = Framing::none;
+  } else if (response.stream) {
+    const bool chunked = request.version_minor >= 1;
+    facts.framing = chunked ? Framing::chunked : Framing::until_close;
+    facts.close = facts.close || !chunked;
+  } else {
+    facts.framing = Framing::length;
+    facts.content_length = response.body.size();
+  }
+  facts.keep_alive_field = !facts.close && request.version_minor == 0;
+  append_head(out_, response, facts);
+
+  std::size_t body_bytes = 0;
+  if (facts.framing == Framing::length && !head) {
+    body_bytes = response.body.size();
+    if (body_bytes > kCopyBodyUpTo) {
+      const IoVec parts[] = {{out_.data(), out_.size()}, {response.body.data(), response.body.size()}};
+      const bool sent = co_await send(parts);
+      out_.clear();
+      if (!sent) co_return Next::drop;
+    } else {
+      out_.append(response.body);
+    }
+  } else if (response.stream && !head && facts.framing != Framing::none) {
+    if (!co_await flush()) co_return Next::drop;
+    ChunkSink sink(*this, facts.framing == Framing::chunked);
+    bool produced = false;
+    try {
+      produced = (co_await response.stream(sink)).has_value();
+    } catch (const std::exception& error) {
+      if (cancelled()) throw;
+      log::error("http: {} {}: body producer threw: {}", request.method, request.target, error.what());
+    }
+    if (!produced || sink.failed()) co_return Next::drop;  // the client sees a truncated body
+    body_bytes = sink.bytes();
+    if (facts.framing == Framing::chunked) out_.append("0\r\n\r\n");
+  }
+  if (options_.access_log) access_log(&request, response.status, body_bytes, started);
+  co_return facts.close ? Next::close : Next::keep;
+}
+
+Task<bool> Connection::send(std::span<const IoVec> parts) {
+  auto outcome = co_await select(stream_.writev_all(parts), sleep(options_.write_timeout));
+  co_return outcome.index() == 0 && std::get<0>(outcome).has_value();
+}
+
+Task<bool> Connection::flush() {
+  const IoVec part{out_.data(), out_.size()};
+  const bool sent = co_await send(std::span(&part, 1));
+  out_.clear();
+  co_return sent;
+}
+
+// Sends what is queued, then half-closes and reads what the client still sends until
+// it closes too (bounded): closing a socket with unread input makes the kernel send a
+// reset, which can destroy the response before the client has read it.
+Task<void> Connection::close_gracefully() {
+  if (!out_.empty() && !co_await flush()) co_return;
+  if (!stream_.shutdown(net::Stream::Direction::write)) co_return;
+  acquire();
+  const Instant deadline = now() + kLingerTime;
+  std::size_t dropped = 0;
+  while (dropped < kLingerBytes) {
+    in_.consume(in_.size());
+    auto got = co_await select(stream_.read(std::span(in_.space(), in_.space_size())), sleep_until(deadline));
+    if (got.index() == 1) break;
+    auto& read = std::get<0>(got);
+    if (!read || *read == 0) break;
+    dropped += *read;
+  }
+  in_.consume(in_.size());
+}
+
+// A refused request: an answer naming the status and why, then the connection closes.
+void Connection::refuse(int status, std::string_view reason) {
+  std::string body = std::to_string(status);
+  body += ' ';
+  body += reason_phrase(status);
+  body += ": ";
+  body += reason;
+  body += '\n';
+  Response response = Response::text(std::move(body), status);
+  HeadFacts facts;
+  facts.server_name = options_.server_name;
+  facts.close = true;
+  facts.content_length = response.body.size();
+  append_head(out_, response, facts);
+  out_.append(response.body);
+  if (options_.access_log) access_log(nullptr, status, response.body.size(), now());
+}
+
+void Connection::access_log(const Request* request, int status, std::size_t body_bytes, Instant started) const {
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now() - started).count();
+  if (request == nullptr) {
+    log::info("http: - - {} {} {}us", status, body_bytes, micros);
+  } else {
+    log::info("http: {} {} {} {} {}us", request->method, request->target, status, body_bytes, micros);
+  }
+}
+
+void Connection::acquire() {
+  in_.acquire();
+  if (out_.capacity() == std::string().capacity()) out_ = take_write_buffer();
+}
+
+void Connection::release() noexcept {
+  if (in_.empty()) in_.release();
+  if (out_.empty()) {
+    give_write_buffer(std::move(out_));
+    out_ = std::string();
+  }
+}
+
+Task<Result<void>> ChunkSink::write(std::string_view bytes) {
+  if (bytes.empty()) co_return Result<void>{};
+  bool sent = false;
+  if (chunked_) {
+    char size_line[24];
+    char* end = std::to_chars(size_line, size_line + 16, bytes.size(), 16).ptr;
+    *end++ = '\r';
+    *end++ = '\n';
+    const IoVec parts[] = {{size_line, static_cast<std::size_t>(end - size_line)},
+                           {bytes.data(), bytes.size()},
+                           {"\r\n", 2}};
+    sent = co_await connection_.send(parts);
+  } else {
+    const IoVec part{bytes.data(), bytes.size()};
+    sent = co_await connection_.send(std::span(&part, 1));
+  }
+  if (!sent) {
+    failed_ = true;
+    co_return fail(std::errc::connection_aborted);
+  }
+  bytes_ += bytes.size();
+  co_return Result<void>{};
+}
+
+}  // namespace
+
+Task<void> serve_connection(CoreServer& core, net::TcpStream stream, std::uint64_t id) {
+  {
+    Connection connection(core, std::move(stream), id);
+    try {
+      co_await connection.run();
+    } catch (const Cancelled&) {
+      // a drain (or the runtime's shutdown) cut this connection
+    } catch (const std::exception& error) {
+      log::error("http: connection ended by an error: {}", error.what());
+    }
+  }
+  core.closed(id);
+}
+
+}  // namespace weft::http::detail

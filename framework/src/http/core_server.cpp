@@ -1,0 +1,131 @@
+#include "core_server.hpp"
+
+#include "connection.hpp"
+
+#include <weft/core/cancellation.hpp>
+#include <weft/core/log.hpp>
+#include <weft/runtime/detail/scheduling.hpp>
+#include <weft/runtime/sleep.hpp>
+
+#include <sys/socket.h>
+
+#include <algorithm>
+
+namespace weft::http::detail {
+
+// Waits until every connection has ended. Not ended by cancellation: a cancel cuts
+// the connections instead, so their frames never outlive the CoreServer.
+struct CoreServer::AllClosed {
+  CoreServer* core;
+  CancelState* cancel = nullptr;
+
+  bool await_ready() const noexcept { return core->live_.empty(); }
+  template <class P>
+  void await_suspend(std::coroutine_handle<P> waiter) noexcept {
+    core->all_closed_waiter_ = waiter;
+    cancel = waiter.promise().cancel;
+    auto cut = [](void* arg) noexcept { static_cast<CoreServer*>(arg)->cut_all(); };
+    if (!weft::detail::arm_cancel(cancel, cut, core)) core->cut_all();
+  }
+  void await_resume() noexcept {
+    weft::detail::disarm_cancel(cancel);
+    weft::detail::set_current_cancel_state(cancel);
+  }
+};
+
+CoreServer::CoreServer(const ServerOptions& options, Router router, net::TcpListener listener)
+    : options_(options), router_(std::move(router)), listener_(std::move(listener)) {}
+
+void CoreServer::start() { acceptor_ = spawn(accept_loop()); }
+
+Task<void> CoreServer::accept_loop() {
+  while (true) {
+    auto stream = co_await listener_.accept();
+    if (!stream) {
+      if (cancelled()) co_return;
+      log::warn("http: accept failed: {}", stream.error().message());
+      co_await sleep(std::chrono::milliseconds(10));  // e.g. out of fds: let some close
+      continue;
+    }
+    if (live_.size() >= options_.max_connections) {
+      refuse(std::move(*stream));
+      continue;
+    }
+    const std::uint64_t id = next_id_++;
+    stream->set_nodelay(true);
+    auto task = spawn(serve_connection(*this, std::move(*stream), id));
+    live_.emplace(id, Live{std::move(task), false});
+  }
+}
+
+// Over the connection limit: a 503 the client can read, then close. The socket is
+// fresh, so the short reply fits its send buffer and no wait is needed.
+void CoreServer::refuse(net::TcpStream stream) noexcept {
+  static constexpr std::string_view kReply =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  [[maybe_unused]] const auto sent = ::send(stream.native_handle(), kReply.data(), kReply.size(), MSG_NOSIGNAL);
+  (void)stream.shutdown(net::Stream::Direction::write);
+  stream.close();
+}
+
+void CoreServer::set_idle(std::uint64_t id, bool idle) noexcept {
+  auto it = live_.find(id);
+  if (it != live_.end()) it->second.idle = idle;
+}
+
+void CoreServer::closed(std::uint64_t id) noexcept {
+  live_.erase(id);
+  if (live_.empty() && all_closed_waiter_) weft::detail::schedule(std::exchange(all_closed_waiter_, {}));
+}
+
+void CoreServer::cut_all() noexcept {
+  for (auto& [id, live] : live_) live.task.cancel();
+}
+
+Task<void> CoreServer::cut_after(std::chrono::milliseconds delay) {
+  co_await sleep(delay);
+  if (!live_.empty()) {
+    log::warn("http: drain timeout ({} ms) passed; cutting {} connection(s)", delay.count(), live_.size());
+    cut_all();
+  }
+}
+
+Task<void> CoreServer::drain() {
+  if (!draining_) {
+    draining_ = true;
+    listener_.close();
+    acceptor_.cancel();
+  }
+  if (acceptor_.valid()) {
+    JoinHandle<void> accepting = std::move(acceptor_);
+    try {
+      co_await accepting;
+    } catch (const Cancelled&) {  // cancelled in its back-off sleep: what was asked
+    }
+  }
+  if (live_.empty()) co_return;
+  auto cutter = spawn(cut_after(options_.drain_timeout));
+  // Idle keep-alive connections get a short grace before they are closed: a client may
+  // have sent its next request already, and closing under it would fail that request
+  // (a busy client's connection is never idle that long). A request that comes in the
+  // grace is answered with `Connection: close`, like every response during a drain.
+  const bool any_idle = std::any_of(live_.begin(), live_.end(), [](const auto& entry) { return entry.second.idle; });
+  if (any_idle) {
+    try {
+      co_await sleep(std::min(kDrainIdleGrace, options_.drain_timeout));
+      for (auto& [id, live] : live_) {
+        if (live.idle) live.task.cancel();
+      }
+    } catch (const Cancelled&) {
+      cut_all();
+    }
+  }
+  co_await AllClosed{this};
+  cutter.cancel();
+  try {
+    co_await cutter;
+  } catch (const Cancelled&) {  // its sleep was cancelled: what was asked
+  }
+}
+
+}  // namespace weft::http::detail

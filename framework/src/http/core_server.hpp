@@ -1,0 +1,71 @@
+// CoreServer: one core's part of an http::Server — its listener, accept loop, the
+// connections it accepted, and its own copy of the Router. Created, used and
+// destroyed on that core only.
+#pragma once
+
+#include <weft/core/task.hpp>
+#include <weft/http/router.hpp>
+#include <weft/http/server_options.hpp>
+#include <weft/net/tcp_listener.hpp>
+#include <weft/net/tcp_stream.hpp>
+#include <weft/runtime/spawn.hpp>
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <unordered_map>
+
+namespace weft::http::detail {
+
+class CoreServer {
+ public:
+  /// How long a drain lets an idle keep-alive connection receive one last request.
+  static constexpr std::chrono::milliseconds kDrainIdleGrace{500};
+
+  CoreServer(const ServerOptions& options, Router router, net::TcpListener listener);
+  CoreServer(const CoreServer&) = delete;
+  CoreServer& operator=(const CoreServer&) = delete;
+
+  /// Starts the accept loop.
+  void start();
+
+  /// Stops accepting, closes idle connections, lets the others finish until the drain
+  /// timeout, then cancels them; returns once none is left.
+  /// Cancellation: total — the connections left are cancelled at once, and it still
+  /// returns only once they have ended.
+  /// Completes inline: may (no connection open).
+  Task<void> drain();
+
+  const ServerOptions& options() const noexcept { return options_; }
+  const Router& router() const noexcept { return router_; }
+  bool draining() const noexcept { return draining_; }
+  std::size_t connections() const noexcept { return live_.size(); }
+
+  /// A connection says it waits between requests (may be closed by a drain) or not.
+  void set_idle(std::uint64_t id, bool idle) noexcept;
+  /// A connection's last call: forgets it.
+  void closed(std::uint64_t id) noexcept;
+
+ private:
+  struct Live {
+    JoinHandle<void> task;
+    bool idle = false;
+  };
+  struct AllClosed;
+
+  Task<void> accept_loop();
+  Task<void> cut_after(std::chrono::milliseconds delay);
+  void refuse(net::TcpStream stream) noexcept;
+  void cut_all() noexcept;
+
+  ServerOptions options_;
+  Router router_;
+  net::TcpListener listener_;
+  JoinHandle<void> acceptor_;
+  std::unordered_map<std::uint64_t, Live> live_;
+  std::uint64_t next_id_ = 0;
+  bool draining_ = false;
+  std::coroutine_handle<> all_closed_waiter_;
+};
+
+}  // namespace weft::http::detail

@@ -1,0 +1,97 @@
+#include "response_head.hpp"
+
+#include "ascii.hpp"
+#include "date_cache.hpp"
+
+#include <charconv>
+
+namespace weft::http::detail {
+namespace {
+
+void append_number(std::string& out, std::size_t value) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+bool is_server_owned(std::string_view name) noexcept {
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "connection");
+}
+
+}  // namespace
+
+bool fields_are_valid(const Response& response) noexcept {
+  auto value_ok = [](std::string_view value) {
+    for (unsigned char c : value) {
+      if (c == '\r' || c == '\n' || c == '\0') return false;
+    }
+    return true;
+  };
+  auto name_ok = [](std::string_view name) {
+    if (name.empty()) return false;
+    for (unsigned char c : name) {
+      if (!is_tchar(c)) return false;
+    }
+    return true;
+  };
+  if (!value_ok(response.content_type)) return false;
+  for (const auto& field : response.headers) {
+    if (!name_ok(field.name) || !value_ok(field.value)) return false;
+  }
+  return response.status >= 100 && response.status <= 599;
+}
+
+bool asks_to_close(const Response& response) noexcept {
+  for (const auto& field : response.headers) {
+    if (iequals(field.name, "connection") && iequals(trim_ows(field.value), "close")) return true;
+  }
+  return false;
+}
+
+void append_head(std::string& out, const Response& response, const HeadFacts& facts) {
+  out.append("HTTP/1.1 ");
+  append_number(out, static_cast<std::size_t>(response.status));
+  out.push_back(' ');
+  out.append(reason_phrase(response.status));
+  out.append("\r\n");
+  bool has_date = false;
+  bool has_server = false;
+  for (const auto& field : response.headers) {
+    has_date = has_date || iequals(field.name, "date");
+    has_server = has_server || iequals(field.name, "server");
+  }
+  if (!has_server && !facts.server_name.empty()) append_field(out, "Server", facts.server_name);
+  if (!has_date) append_field(out, "Date", http_date_now());
+  if (!response.content_type.empty()) append_field(out, "Content-Type", response.content_type);
+  switch (facts.framing) {
+    case Framing::length:
+      out.append("Content-Length: ");
+      append_number(out, facts.content_length);
+      out.append("\r\n");
+      break;
+    case Framing::chunked:
+      out.append("Transfer-Encoding: chunked\r\n");
+      break;
+    case Framing::none:
+    case Framing::until_close:
+      break;
+  }
+  if (facts.close) {
+    out.append("Connection: close\r\n");
+  } else if (facts.keep_alive_field) {
+    out.append("Connection: keep-alive\r\n");
+  }
+  for (const auto& field : response.headers) {
+    if (!is_server_owned(field.name)) append_field(out, field.name, field.value);
+  }
+  out.append("\r\n");
+}
+
+}  // namespace weft::http::detail

@@ -1,0 +1,473 @@
+// http::Server end to end over real sockets on 127.0.0.1, both backends, on a paused
+// clock: timeouts of any length pass at once and deterministically. The client side
+// is a raw TcpStream in the same runtime, so every byte on the wire is checked.
+#include <weft/http/server.hpp>
+
+#include <weft/runtime/select.hpp>
+#include <weft/runtime/sleep.hpp>
+#include <weft/runtime/spawn.hpp>
+#include <weft/net/tcp_stream.hpp>
+#include <weft/testing/backends.hpp>
+#include <weft/testing/run.hpp>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace weft::http {
+namespace {
+
+using namespace std::chrono_literals;
+using net::TcpStream;
+
+// One response as the client read it.
+struct Reply {
+  int status = 0;
+  std::string head;  // status line and fields, up to the empty line
+  std::string body;  // de-chunked
+  bool has(std::string_view field) const { return head.find(field) != std::string::npos; }
+};
+
+// Reads responses off a client stream; a read that waits an hour (which on the paused
+// clock means: nothing will ever come) counts as a failure, never a hang.
+class Client {
+ public:
+  explicit Client(TcpStream stream) : stream_(std::move(stream)) {}
+
+  static Task<Client> connect(const Server& server) {
+    co_return Client((co_await TcpStream::connect(server.local_address())).value());
+  }
+
+  Task<void> send(std::string_view bytes) {
+    const auto sent = co_await stream_.write_all(bytes);
+    EXPECT_TRUE(sent) << sent.error().message();
+  }
+
+  // The next response, or nullopt at end of stream (or after an hour of nothing).
+  Task<std::optional<Reply>> reply() {
+    std::size_t end;
+    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+      if (!co_await fill()) co_return std::nullopt;
+    }
+    Reply reply;
+    reply.head = buffer_.substr(0, end + 2);
+    buffer_.erase(0, end + 4);
+    reply.status = std::stoi(reply.head.substr(9, 3));
+    if (reply.status == 100) co_return reply;
+    if (const auto at = reply.head.find("Content-Length: "); at != std::string::npos) {
+      const std::size_t length = std::stoul(reply.head.substr(at + 16));
+      while (buffer_.size() < length) {
+        if (!co_await fill()) co_return std::nullopt;
+      }
+      reply.body = buffer_.substr(0, length);
+      buffer_.erase(0, length);
+    } else if (reply.has("Transfer-Encoding: chunked")) {
+      while (true) {
+        std::size_t line_end;
+        while ((line_end = buffer_.find("\r\n")) == std::string::npos) {
+          if (!co_await fill()) co_return std::nullopt;
+        }
+        const std::size_t size = std::stoul(buffer_.substr(0, line_end), nullptr, 16);
+        while (buffer_.size() < line_end + 2 + size + 2) {
+          if (!co_await fill()) co_return std::nullopt;
+        }
+        reply.body += buffer_.substr(line_end + 2, size);
+        buffer_.erase(0, line_end + 2 + size + 2);
+        if (size == 0) break;
+      }
+    } else if (!reply.has("HTTP/1.1 204") && !reply.has("HTTP/1.1 304")) {
+      bool more = true;
+      while (more) more = co_await fill();
+      reply.body = std::exchange(buffer_, {});
+    }
+    co_return reply;
+  }
+
+  // True when the server closed the connection (after any bytes still unread).
+  Task<bool> closed_by_server() {
+    bool more = true;
+    while (more) more = co_await fill();
+    co_return eof_;
+  }
+
+  const std::string& unread() const { return buffer_; }
+
+ private:
+  Task<bool> fill() {
+    std::array<char, 4096> chunk;
+    auto got = co_await select(stream_.read(chunk), sleep(1h));
+    if (got.index() == 1) co_return false;
+    auto& read = std::get<0>(got);
+    if (!read || *read == 0) {
+      eof_ = true;
+      co_return false;
+    }
+    buffer_.append(chunk.data(), *read);
+    co_return true;
+  }
+
+  TcpStream stream_;
+  std::string buffer_;
+  bool eof_ = false;
+};
+
+ServerOptions test_options() {
+  ServerOptions options;
+  options.listen = net::Address::ipv4_loopback(0);
+  options.server_name = "weft-test";
+  return options;
+}
+
+Router hello_router() {
+  Router router;
+  router.get("/", [](Request&) -> Task<Response> { co_return Response::text("Hello, World!"); });
+  router.post("/echo", [](Request& request) -> Task<Response> { co_return Response::text(request.body); });
+  router.get("/sleep/{ms}", [](Request& request) -> Task<Response> {
+    co_await sleep(std::chrono::milliseconds(std::stoi(std::string(*request.param("ms")))));
+    co_return Response::text("slept");
+  });
+  router.get("/throw", [](Request&) -> Task<Response> {
+    throw std::runtime_error("handler failed on purpose");
+    co_return Response::text("unreachable");
+  });
+  return router;
+}
+
+constexpr std::string_view kGet = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+
+class ServerTest : public testing::IoTest {
+ protected:
+  // Runs `test(server)` against a started server, then stops it.
+  template <class F>
+  void with_server(ServerOptions options, Router router, F test) {
+    auto body = [&]() -> Task<void> {
+      Server server(std::move(options), std::move(router));
+      co_await server.start();
+      co_await test(server);
+      co_await server.stop();
+    };
+    testing::run(body(), paused_options());
+  }
+};
+WEFT_INSTANTIATE_BACKENDS(ServerTest);
+
+TEST_P(ServerTest, AnswersAndKeepsTheConnectionOpenForTheNextRequest) {
+  with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    for (int i = 0; i < 3; ++i) {
+      co_await client.send(kGet);
+      auto reply = co_await client.reply();
+      EXPECT_TRUE(reply) << "request " << i;
+      if (!reply) co_return;
+      EXPECT_EQ(reply->status, 200);
+      EXPECT_EQ(reply->body, "Hello, World!");
+      EXPECT_TRUE(reply->has("\r\nServer: weft-test\r\n"));
+      EXPECT_TRUE(reply->has("\r\nDate: "));
+      EXPECT_TRUE(reply->has("\r\nContent-Type: text/plain\r\n"));
+      EXPECT_FALSE(reply->has("Connection:"));
+    }
+    EXPECT_EQ(server.connections_on_this_core(), 1u);
+  });
+}
+
+TEST_P(ServerTest, PipelinedRequestsAreAnsweredInOrderEvenWhenAnEarlierOneIsSlower) {
+  with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    co_await client.send(
+        "GET /sleep/50 HTTP/1.1\r\nHost: t\r\n\r\n"
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\nsecond"
+        "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    for (const char* expected : {"slept", "second", "Hello, World!"}) {
+      auto reply = co_await client.reply();
+      EXPECT_TRUE(reply && reply->body == expected) << expected;
+    }
+  });
+}
+
+TEST_P(ServerTest, AHandlerThatThrowsGets500AndTheConnectionCarriesOn) {
+  with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    co_await client.send("GET /throw HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto failed = co_await client.reply();
+    EXPECT_TRUE(failed && failed->status == 500);
+    co_await client.send(kGet);
+    auto next = co_await client.reply();
+    EXPECT_TRUE(next && next->status == 200 && next->body == "Hello, World!");
+  });
+}
+
+TEST_P(ServerTest, AHandlerOverItsDeadlineGets503) {
+  ServerOptions options = test_options();
+  options.handler_timeout = 1s;
+  with_server(options, hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    const auto start = now();
+    co_await client.send("GET /sleep/5000 HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto reply = co_await client.reply();
+    EXPECT_TRUE(reply && reply->status == 503);
+    EXPECT_GE(now() - start, 1s);
+    EXPECT_LT(now() - start, 5s);
+    co_await client.send("GET /sleep/10 HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto fast = co_await client.reply();
+    EXPECT_TRUE(fast && fast->status == 200);
+  });
+}
+
+TEST_P(ServerTest, ASlowlorisClientGets408AndIsClosed) {
+  ServerOptions options = test_options();
+  options.header_timeout = 2s;
+  with_server(options, hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    const auto start = now();
+    co_await client.send("GET / HTTP/1.1\r\n");
+    for (int i = 0; i < 40 && !cancelled(); ++i) {  // one byte every 100 ms: 4 s in all
+      co_await sleep(100ms);
+      co_await client.send("X");
+      if (now() - start > 3s) break;
+    }
+    auto reply = co_await client.reply();
+    EXPECT_TRUE(reply && reply->status == 408);
+    const bool ok1 = static_cast<bool>(co_await client.closed_by_server());
+    EXPECT_TRUE(ok1);
+    EXPECT_GE(now() - start, 2s);
+  });
+}
+
+TEST_P(ServerTest, ABodyThatTricklesPastTheBodyTimeoutGets408) {
+  ServerOptions options = test_options();
+  options.body_timeout = 1s;
+  with_server(options, hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    co_await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
+    auto reply = co_await client.reply();
+    EXPECT_TRUE(reply && reply->status == 408);
+    const bool ok2 = static_cast<bool>(co_await client.closed_by_server());
+    EXPECT_TRUE(ok2);
+  });
+}
+
+TEST_P(ServerTest, AnIdleKeepAliveConnectionIsClosedWhenItsTimeoutPasses) {
+  ServerOptions options = test_options();
+  options.keepalive_timeout = 5s;
+  with_server(options, hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    co_await client.send(kGet);
+    const bool ok3 = static_cast<bool>(co_await client.reply());
+    EXPECT_TRUE(ok3);
+    const auto idle_since = now();
+    const bool ok4 = static_cast<bool>(co_await client.closed_by_server());
+    EXPECT_TRUE(ok4);
+    EXPECT_GE(now() - idle_since, 5s);
+    EXPECT_TRUE(client.unread().empty());  // closed silently
+  });
+}
+
+TEST_P(ServerTest, AConnectionThatNeverSendsIsClosedSilentlyAfterTheHeaderTimeout) {
+  ServerOptions options = test_options();
+  options.header_timeout = 3s;
+  options.keepalive_timeout = 1h;
+  with_server(options, hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    const auto start = now();
+    const bool ok5 = static_cast<bool>(co_await client.closed_by_server());
+    EXPECT_TRUE(ok5);
+    EXPECT_GE(now() - start, 3s);
+    EXPECT_LT(now() - start, 1h);
+    EXPECT_TRUE(client.unread().empty());
+  });
+}
+
+TEST_P(ServerTest, HeadGetsTheHeadersOfGetWithoutTheBody) {
+  with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    co_await client.send("HEAD / HTTP/1.1\r\nHost: t\r\n\r\n");
+    co_await client.send(kGet);  // proves no body bytes came between the two
+    auto head = co_await client.reply();  // read with Content-Length 13...
+    // ...so the reader took the next response's first 13 bytes as the body: the HEAD
+    // reply's "body" must be the start of the GET reply.
+    EXPECT_TRUE(head && head->status == 200 && head->has("Content-Length: 13"));
+    EXPECT_TRUE(head && head->body == "HTTP/1.1 200 ");
+  });
+}
+
+TEST_P(ServerTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
+  with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    co_await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    auto interim = co_await client.reply();
+    EXPECT_TRUE(interim && interim->status == 100);
+    co_await client.send("hello");
+    auto reply = co_await client.reply();
+    EXPECT_TRUE(reply && reply->status == 200 && reply->body == "hello");
+  });
+}
+
+TEST_P(ServerTest, ChunkedRequestBodiesArriveWhole) {
+  with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    co_await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    co_await client.send("6\r\n world\r\n0\r\n\r\n");
+    auto reply = co_await client.reply();
+    EXPECT_TRUE(reply && reply->body == "hello world");
+  });
+}
+
+TEST_P(ServerTest, StreamedResponsesAreChunkedForHttp11AndCloseDelimitedFor10) {
+  Router router;
+  router.get("/stream", [](Request&) -> Task<Response> {
+    co_return Response::streamed(
+        [](BodyWriter& out) -> Task<Result<void>> {
+          for (const char* piece : {"one ", "two ", "three"}) {
+            if (auto sent = co_await out.write(piece); !sent) co_return sent;
+            co_await sleep(1ms);
+          }
+          co_return Result<void>{};
+        },
+        "text/plain");
+  });
+  with_server(test_options(), router, [](Server& server) -> Task<void> {
+    Client v11 = co_await Client::connect(server);
+    co_await v11.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto chunked = co_await v11.reply();
+    EXPECT_TRUE(chunked && chunked->has("Transfer-Encoding: chunked") && chunked->body == "one two three");
+    co_await v11.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");  // still open
+    const bool ok6 = static_cast<bool>(co_await v11.reply());
+    EXPECT_TRUE(ok6);
+    Client v10 = co_await Client::connect(server);
+    co_await v10.send("GET /stream HTTP/1.0\r\n\r\n");
+    auto raw = co_await v10.reply();
+    EXPECT_TRUE(raw && !raw->has("Transfer-Encoding") && raw->has("Connection: close") &&
+                raw->body == "one two three");
+  });
+}
+
+TEST_P(ServerTest, LargeBodiesAreSentWhole) {
+  Router router;
+  router.get("/big", [](Request&) -> Task<Response> { co_return Response::text(std::string(3 << 20, 'x')); });
+  with_server(test_options(), router, [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    co_await client.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto reply = co_await client.reply();
+    EXPECT_TRUE(reply && reply->body == std::string(3 << 20, 'x'));
+  });
+}
+
+TEST_P(ServerTest, AResponseWithAFieldThatWouldSplitItIsReplacedBy500) {
+  Router router;
+  router.get("/", [](Request&) -> Task<Response> {
+    Response response = Response::text("x");
+    response.set("X-Injected", "a\r\nSet-Cookie: stolen=1");
+    co_return response;
+  });
+  with_server(test_options(), router, [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    co_await client.send(kGet);
+    auto reply = co_await client.reply();
+    EXPECT_TRUE(reply && reply->status == 500 && !reply->has("Set-Cookie"));
+  });
+}
+
+TEST_P(ServerTest, AMalformedRequestGetsItsStatusAndTheConnectionCloses) {
+  with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
+    Client client = co_await Client::connect(server);
+    co_await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
+    auto reply = co_await client.reply();
+    EXPECT_TRUE(reply && reply->status == 400 && reply->has("Connection: close"));
+    const bool ok7 = static_cast<bool>(co_await client.closed_by_server());
+    EXPECT_TRUE(ok7);
+  });
+}
+
+TEST_P(ServerTest, OverTheConnectionLimitAClientGets503) {
+  ServerOptions options = test_options();
+  options.max_connections = 1;
+  with_server(options, hello_router(), [](Server& server) -> Task<void> {
+    Client first = co_await Client::connect(server);
+    co_await first.send(kGet);
+    const bool ok8 = static_cast<bool>(co_await first.reply());
+    EXPECT_TRUE(ok8);
+    Client second = co_await Client::connect(server);
+    auto refused = co_await second.reply();
+    EXPECT_TRUE(refused && refused->status == 503);
+    const bool ok9 = static_cast<bool>(co_await second.closed_by_server());
+    EXPECT_TRUE(ok9);
+    co_await first.send(kGet);  // the first one is unaffected
+    auto again = co_await first.reply();
+    EXPECT_TRUE(again && again->status == 200);
+  });
+}
+
+TEST_P(ServerTest, StopClosesIdleConnectionsAndLetsInFlightRequestsFinish) {
+  auto body = []() -> Task<void> {
+    Server server(test_options(), hello_router());
+    co_await server.start();
+    Client idle = co_await Client::connect(server);
+    co_await idle.send(kGet);
+    const bool ok10 = static_cast<bool>(co_await idle.reply());
+    EXPECT_TRUE(ok10);
+    Client busy = co_await Client::connect(server);
+    co_await busy.send("GET /sleep/3000 HTTP/1.1\r\nHost: t\r\n\r\n");
+    co_await sleep(100ms);  // the request is in its handler now
+    const auto start = now();
+    auto stopping = spawn(server.stop());
+    const bool ok11 = static_cast<bool>(co_await idle.closed_by_server());
+    EXPECT_TRUE(ok11);
+    EXPECT_LT(now() - start, 1s);
+    auto reply = co_await busy.reply();
+    EXPECT_TRUE(reply && reply->status == 200 && reply->body == "slept");
+    EXPECT_TRUE(reply && reply->has("Connection: close"));
+    co_await stopping;
+    EXPECT_GE(now() - start, 2900ms);
+    EXPECT_EQ(server.connections_on_this_core(), 0u);
+    auto late = co_await TcpStream::connect(server.local_address());
+    EXPECT_FALSE(late) << "the listener should be closed";
+  };
+  testing::run(body(), paused_options());
+}
+
+TEST_P(ServerTest, StopCutsRequestsStillRunningAtTheDrainTimeout) {
+  ServerOptions options = test_options();
+  options.drain_timeout = 2s;
+  auto body = [&]() -> Task<void> {
+    Server server(options, hello_router());
+    co_await server.start();
+    Client busy = co_await Client::connect(server);
+    co_await busy.send("GET /sleep/3600000 HTTP/1.1\r\nHost: t\r\n\r\n");
+    co_await sleep(100ms);
+    const auto start = now();
+    co_await server.stop();
+    EXPECT_GE(now() - start, 2s);
+    EXPECT_LT(now() - start, 1h);
+    const bool ok12 = static_cast<bool>(co_await busy.closed_by_server());
+    EXPECT_TRUE(ok12);
+    EXPECT_TRUE(busy.unread().empty());
+  };
+  testing::run(body(), paused_options());
+}
+
+TEST_P(ServerTest, StartFailsNamingTheAddressWhenItIsTaken) {
+  auto body = []() -> Task<std::string> {
+    // Taken by a listener without SO_REUSEPORT (another program): the kernel refuses.
+    auto other = net::TcpListener::bind(net::Address::ipv4_loopback(0), {.reuse_port = false}).value();
+    ServerOptions taken = test_options();
+    taken.listen = other.local_address().value();
+    Server server(taken, hello_router());
+    std::string message;
+    try {
+      co_await server.start();
+    } catch (const std::system_error& error) {
+      message = error.what();
+    }
+    co_await server.stop();
+    co_return message;
+  };
+  const std::string message = testing::run(body(), paused_options());
+  EXPECT_NE(message.find("cannot listen on 127.0.0.1:"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace weft::http
