@@ -1,7 +1,7 @@
 // weft-hello: a small HTTP/1.1 service on every core.
 //
-// Shows: a Router with a path parameter, a JSON answer, a request body, a middleware,
-// and the whole life of a server — config file, start, SIGINT/SIGTERM, graceful drain.
+// Shows: a Router with a path parameter, a JSON answer, a request body, and the whole
+// life of a server — config file, start, SIGINT/SIGTERM, graceful drain.
 //
 // Run:  tools/run-example.sh hello          (or build-release/examples/hello/weft-hello)
 // Try:  curl localhost:8080/   curl localhost:8080/users/42   curl -d hi localhost:8080/echo
@@ -35,16 +35,8 @@ Task<Response> echo(Request& request) {
 
 Task<Response> healthz(Request&) { co_return Response::text("ok\n"); }
 
-// Every response says which framework answered; a middleware sees each request.
-Task<Response> powered_by(Request& request, const http::Handler& next) {
-  Response response = co_await next(request);
-  response.set("X-Powered-By", "weft");
-  co_return response;
-}
-
 http::Router routes() {
   http::Router router;
-  router.use(powered_by);
   router.get("/", hello);
   router.get("/json", json);
   router.get("/users/{id}", user);

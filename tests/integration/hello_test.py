@@ -294,7 +294,6 @@ def case_get_root(args):
         assert headers.get("server") == ["weft"], headers
         assert len(headers.get("date", [])) == 1, headers
         check_date(headers["date"][0])
-        assert headers.get("x-powered-by") == ["weft"], "the middleware did not run"
 
 
 def case_get_json(args):
@@ -351,7 +350,6 @@ def case_not_found(args):
         for path in ("/nope", "/json/", "/JSON", "/users"):
             status, headers, body = curl(server.port, path=path)
             assert status == 404, f"{path} answered {status}"
-            assert headers.get("x-powered-by") == ["weft"], "middleware should wrap the 404 too"
 
 
 def case_method_not_allowed(args):

@@ -53,7 +53,7 @@ class ChunkSink final : public BodyWriter {
 class Connection {
  public:
   Connection(CoreServer& core, net::TcpStream stream, std::uint64_t id)
-      : core_(core), options_(core.options()), stream_(std::move(stream)), id_(id), parser_(options_.limits) {}
+      : core_(core), options_(core.options()), stream_(std::move(stream)), id_(id) {}
   ~Connection() { release(); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -64,7 +64,8 @@ class Connection {
 
  private:
   Task<bool> wait_for_request(milliseconds limit);
-  Task<Got> read_request(Instant head_deadline);
+  Task<bool> finish_and_wait();
+  Task<Got> read_request(Instant head_deadline, bool readable);
   Task<Next> respond(Request& request, Instant started);
   Task<bool> flush();
   Task<void> close_gracefully();
@@ -77,18 +78,17 @@ class Connection {
   const ServerOptions& options_;
   net::TcpStream stream_;
   std::uint64_t id_;
-  RequestParser parser_;
+  // Taken from the core's pools while a request runs, given back when idle.
+  std::unique_ptr<RequestParser> parser_;
   ReadBuffer in_;
-  std::string out_;  // responses not yet sent; pooled capacity while a request runs
+  std::string out_;  // responses not yet sent
 };
 
 Task<void> Connection::run() {
   milliseconds first_byte_limit = options_.header_timeout;  // a new connection's first request
   while (true) {
+    bool readable = false;
     if (in_.empty()) {
-      // Between requests: send what is queued, give the buffers back, and wait.
-      if (!out_.empty() && !co_await flush()) co_return;
-      release();
       // During a drain the wait is short but not zero: this connection's last response
       // may have gone out before the drain began, without `Connection: close`, and its
       // client may be sending the next request already.
@@ -96,16 +96,17 @@ Task<void> Connection::run() {
           core_.draining() ? std::min(first_byte_limit, CoreServer::kDrainIdleGrace) : first_byte_limit;
       if (!co_await wait_for_request(limit)) co_return;
       first_byte_limit = options_.keepalive_timeout;
+      readable = true;
     }
     acquire();
     const Instant started = now();
-    const Got got = co_await read_request(started + options_.header_timeout);
+    const Got got = co_await read_request(started + options_.header_timeout, readable);
     if (got == Got::closed) co_return;
     if (got == Got::refused) {
       co_await close_gracefully();
       co_return;
     }
-    const Next next = co_await respond(parser_.request(), started);
+    const Next next = co_await respond(parser_->request(), started);
     if (next == Next::drop) co_return;
     if (next == Next::close) {
       co_await close_gracefully();
@@ -115,21 +116,37 @@ Task<void> Connection::run() {
   }
 }
 
+// Between requests: sends the responses still queued, gives the buffers back and waits
+// for the next request, all under one timer (one select per keep-alive cycle: the
+// write of the last responses and the idle wait share the keep-alive limit).
 Task<bool> Connection::wait_for_request(milliseconds limit) {
-  core_.set_idle(id_, true);
-  auto ready = co_await select(stream_.wait_readable(), sleep(limit));
+  auto ready = co_await select(finish_and_wait(), sleep(limit));
   core_.set_idle(id_, false);
-  co_return ready.index() == 0 && std::get<0>(ready).has_value();
+  co_return ready.index() == 0 && std::get<0>(ready);
+}
+
+Task<bool> Connection::finish_and_wait() {
+  if (!out_.empty()) {
+    const IoVec part{out_.data(), out_.size()};
+    const auto sent = co_await stream_.writev_all(std::span(&part, 1));
+    out_.clear();
+    if (!sent) co_return false;
+  }
+  release();
+  core_.set_idle(id_, true);  // a drain may close it from here on
+  co_return (co_await stream_.wait_readable()).has_value();
 }
 
 // Reads until the parser has a whole request (or refuses one). The header section
-// must arrive before `head_deadline` and the body within body_timeout after it.
-Task<Got> Connection::read_request(Instant head_deadline) {
+// must arrive before `head_deadline` and the body within body_timeout after it. When
+// the socket is `readable` (wait_readable said so), the first read cannot wait and
+// needs no timer.
+Task<Got> Connection::read_request(Instant head_deadline, bool readable) {
   Instant deadline = head_deadline;
   bool in_body = false;
   while (true) {
     if (!in_.empty()) {
-      const ParseResult parsed = parser_.feed({in_.data(), in_.size()});
+      const ParseResult parsed = parser_->feed({in_.data(), in_.size()});
       if (parsed.kind == ParseResult::Kind::complete) {
         in_.consume(parsed.consumed);
         co_return Got::request;
@@ -139,22 +156,27 @@ Task<Got> Connection::read_request(Instant head_deadline) {
         refuse(parsed.status, parsed.reason);
         co_return Got::refused;
       }
-      if (parser_.headers_complete() && !in_body) {
+      if (parser_->headers_complete() && !in_body) {
         in_body = true;
         deadline = now() + options_.body_timeout;
-        if (parser_.request().expects_continue) out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+        if (parser_->request().expects_continue) out_.append("HTTP/1.1 100 Continue\r\n\r\n");
       }
     }
     if (!out_.empty() && !co_await flush()) co_return Got::closed;
-    auto got = co_await select(stream_.read(std::span(in_.space(), in_.space_size())), sleep_until(deadline));
-    if (got.index() == 1) {
-      refuse(408, in_body ? "the body took too long to arrive" : "the header section took too long to arrive");
-      co_return Got::refused;
+    Result<std::size_t> read;
+    if (std::exchange(readable, false)) {
+      read = co_await stream_.read(std::span(in_.space(), in_.space_size()));
+    } else {
+      auto got = co_await select(stream_.read(std::span(in_.space(), in_.space_size())), sleep_until(deadline));
+      if (got.index() == 1) {
+        refuse(408, in_body ? "the body took too long to arrive" : "the header section took too long to arrive");
+        co_return Got::refused;
+      }
+      read = std::move(std::get<0>(got));
     }
-    auto& read = std::get<0>(got);
     if (!read) co_return Got::closed;  // reset by the peer
     if (*read == 0) {
-      const ParseResult end = parser_.finish();
+      const ParseResult end = parser_->finish();
       if (end.kind != ParseResult::Kind::error) co_return Got::closed;
       refuse(end.status, end.reason);  // cut short: the peer may still read the answer
       co_return Got::refused;
@@ -303,6 +325,7 @@ void Connection::access_log(const Request* request, int status, std::size_t body
 void Connection::acquire() {
   in_.acquire();
   if (out_.capacity() == std::string().capacity()) out_ = take_write_buffer();
+  if (parser_ == nullptr) parser_ = core_.take_parser();
 }
 
 void Connection::release() noexcept {
@@ -311,6 +334,7 @@ void Connection::release() noexcept {
     give_write_buffer(std::move(out_));
     out_ = std::string();
   }
+  if (parser_ != nullptr && in_.empty()) core_.give_parser(std::move(parser_));
 }
 
 Task<Result<void>> ChunkSink::write(std::string_view bytes) {

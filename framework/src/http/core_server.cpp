@@ -78,6 +78,23 @@ void CoreServer::closed(std::uint64_t id) noexcept {
   if (live_.empty() && all_closed_waiter_) weft::detail::schedule(std::exchange(all_closed_waiter_, {}));
 }
 
+std::unique_ptr<RequestParser> CoreServer::take_parser() {
+  if (parsers_.empty()) return std::make_unique<RequestParser>(options_.limits);
+  std::unique_ptr<RequestParser> parser = std::move(parsers_.back());
+  parsers_.pop_back();
+  parser->reset();
+  return parser;
+}
+
+void CoreServer::give_parser(std::unique_ptr<RequestParser> parser) noexcept {
+  constexpr std::size_t kMaxPooled = 256;  // enough for a busy core; bursts free the rest
+  if (parsers_.size() >= kMaxPooled) return;
+  try {
+    parsers_.push_back(std::move(parser));
+  } catch (...) {  // the pool could not grow: the parser is freed instead
+  }
+}
+
 void CoreServer::cut_all() noexcept {
   for (auto& [id, live] : live_) live.task.cancel();
 }

@@ -3,6 +3,8 @@
 // destroyed on that core only.
 #pragma once
 
+#include "parser.hpp"
+
 #include <weft/core/task.hpp>
 #include <weft/http/router.hpp>
 #include <weft/http/server_options.hpp>
@@ -13,7 +15,9 @@
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
+#include <vector>
 
 namespace weft::http::detail {
 
@@ -46,6 +50,11 @@ class CoreServer {
   /// A connection's last call: forgets it.
   void closed(std::uint64_t id) noexcept;
 
+  /// A request parser with this server's limits, from the core's pool (idle
+  /// connections hold none); give it back between requests.
+  std::unique_ptr<RequestParser> take_parser();
+  void give_parser(std::unique_ptr<RequestParser> parser) noexcept;
+
  private:
   struct Live {
     JoinHandle<void> task;
@@ -66,6 +75,7 @@ class CoreServer {
   std::uint64_t next_id_ = 0;
   bool draining_ = false;
   std::coroutine_handle<> all_closed_waiter_;
+  std::vector<std::unique_ptr<RequestParser>> parsers_;  // idle parsers, bounded
 };
 
 }  // namespace weft::http::detail

@@ -2,6 +2,7 @@
 
 #include "ascii.hpp"
 
+#include <array>
 #include <iterator>
 
 namespace weft::http::detail {
@@ -58,6 +59,18 @@ constexpr FaultInfo kFaults[] = {
 
 constexpr bool is_digit(unsigned char c) noexcept { return c >= '0' && c <= '9'; }
 
+// Byte classes as tables, for skip_plain's tight loops.
+using ByteClass = std::array<bool, 256>;
+template <class Predicate>
+constexpr ByteClass make_class(Predicate predicate) {
+  ByteClass table{};
+  for (unsigned c = 0; c < 256; ++c) table[c] = predicate(static_cast<unsigned char>(c));
+  return table;
+}
+constexpr ByteClass kTokenChar = make_class(is_tchar);
+constexpr ByteClass kTargetChar = make_class(is_vchar);
+constexpr ByteClass kValueChar = make_class(is_field_value_char);
+
 }  // namespace
 
 void HeadScanner::start_message() noexcept {
@@ -79,6 +92,8 @@ HeadScanner::Verdict HeadScanner::refuse(std::size_t accepted, Fault fault) noex
 
 HeadScanner::Verdict HeadScanner::scan(const char* data, std::size_t size) noexcept {
   for (std::size_t i = 0; i < size; ++i) {
+    i += skip_plain(data + i, size - i);
+    if (i == size) break;
     const Fault fault = step(static_cast<unsigned char>(data[i]));
     if (fault != Fault::none) {
       state_ = State::failed;
@@ -87,6 +102,37 @@ HeadScanner::Verdict HeadScanner::scan(const char* data, std::size_t size) noexc
     if (state_ == State::done) return {i + 1, Outcome::done};
   }
   return {size, Outcome::more};
+}
+
+// The fast path: inside a method, target, field name or field value, a run of ordinary
+// bytes changes no state and only counts towards a limit. Stops before the first byte
+// that step() must see: a delimiter, a refused byte, or the one that breaks the limit.
+std::size_t HeadScanner::skip_plain(const char* data, std::size_t size) noexcept {
+  const ByteClass* plain = nullptr;
+  std::size_t* counter = nullptr;
+  std::size_t limit = 0;
+  switch (state_) {
+    case State::method:
+      plain = &kTokenChar, counter = &line_bytes_, limit = limits_.max_request_line;
+      break;
+    case State::target:
+      plain = &kTargetChar, counter = &line_bytes_, limit = limits_.max_request_line;
+      break;
+    case State::name:
+      plain = &kTokenChar, counter = &field_bytes_, limit = limits_.max_header_bytes;
+      break;
+    case State::value:
+      plain = &kValueChar, counter = &field_bytes_, limit = limits_.max_header_bytes;
+      break;
+    default:
+      return 0;
+  }
+  const std::size_t room = limit > *counter ? limit - *counter : 0;
+  const std::size_t end = size < room ? size : room;
+  std::size_t n = 0;
+  while (n < end && (*plain)[static_cast<unsigned char>(data[n])]) ++n;
+  *counter += n;
+  return n;
 }
 
 HeadScanner::Fault HeadScanner::step(unsigned char c) noexcept {
