@@ -3,15 +3,15 @@
 # on its config file.
 #
 # Usage: tools/run-example.sh [NAME] [extra args for the example...]
-#   NAME defaults to echo: builds build-release/examples/echo/weft-echo and execs
-#     build-release/examples/echo/weft-echo --config conf/echo.toml [extra args...]
-#   Try it from another terminal: nc 127.0.0.1 7000
+#   NAME defaults to hello: builds build-release/examples/hello/weft-hello and execs
+#     build-release/examples/hello/weft-hello --config conf/hello.toml [extra args...]
+#   Try it from another terminal: curl 127.0.0.1:8080/   (echo: nc 127.0.0.1 7000)
 # Environment: WEFT_JOBS (parallel compile jobs, default nproc), WEFT_SKIP_DEPS=1.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" # the example's --config path and any paths inside it are relative to here
-NAME=${1:-echo}
+NAME=${1:-hello}
 if (($# > 0)); then shift; fi
 BUILD=$ROOT/build-release
 BIN=$BUILD/examples/$NAME/weft-$NAME

@@ -218,7 +218,7 @@ Task<Next> Connection::respond(Request& request, Instant started) {
   }
 
   HeadFacts facts;
-  facts.server_name = options_.server_name;
+  facts.server_line = core_.server_line();
   facts.close = !request.keep_alive || core_.draining() || asks_to_close(response);
   const bool head = request.is_head();
   if (!status_has_body(response.status)) {
@@ -305,7 +305,7 @@ void Connection::refuse(int status, std::string_view reason) {
   body += '\n';
   Response response = Response::text(std::move(body), status);
   HeadFacts facts;
-  facts.server_name = options_.server_name;
+  facts.server_line = core_.server_line();
   facts.close = true;
   facts.content_length = response.body.size();
   append_head(out_, response, facts);

@@ -1,6 +1,7 @@
 #include "core_server.hpp"
 
 #include "connection.hpp"
+#include "response_head.hpp"
 
 #include <weft/core/cancellation.hpp>
 #include <weft/core/log.hpp>
@@ -34,7 +35,10 @@ struct CoreServer::AllClosed {
 };
 
 CoreServer::CoreServer(const ServerOptions& options, Router router, net::TcpListener listener)
-    : options_(options), router_(std::move(router)), listener_(std::move(listener)) {}
+    : options_(options),
+      server_line_(detail::server_line(options.server_name)),
+      router_(std::move(router)),
+      listener_(std::move(listener)) {}
 
 void CoreServer::start() { acceptor_ = spawn(accept_loop()); }
 

@@ -16,6 +16,8 @@
 #include <coroutine>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -42,6 +44,8 @@ class CoreServer {
 
   const ServerOptions& options() const noexcept { return options_; }
   const Router& router() const noexcept { return router_; }
+  /// "Server: <server_name>\r\n", or empty.
+  std::string_view server_line() const noexcept { return server_line_; }
   bool draining() const noexcept { return draining_; }
   std::size_t connections() const noexcept { return live_.size(); }
 
@@ -68,6 +72,7 @@ class CoreServer {
   void cut_all() noexcept;
 
   ServerOptions options_;
+  std::string server_line_;
   Router router_;
   net::TcpListener listener_;
   JoinHandle<void> acceptor_;

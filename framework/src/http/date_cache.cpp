@@ -5,9 +5,12 @@
 namespace weft::http::detail {
 namespace {
 
+constexpr std::size_t kPrefix = 6;  // "Date: "
+constexpr std::size_t kDate = 29;   // "Sun, 06 Nov 1994 08:49:37 GMT"
+
 struct DateCache {
   std::time_t second = -1;
-  char text[29] = {};  // "Sun, 06 Nov 1994 08:49:37 GMT"
+  char line[kPrefix + kDate + 2] = {'D', 'a', 't', 'e', ':', ' '};
 };
 
 thread_local DateCache t_date;
@@ -37,15 +40,17 @@ void format(char* out, const std::tm& utc) noexcept {
 
 }  // namespace
 
-std::string_view http_date_now() noexcept {
+std::string_view date_field_now() noexcept {
   const std::time_t now = std::time(nullptr);
   if (now != t_date.second) {
     std::tm utc{};
     gmtime_r(&now, &utc);
-    format(t_date.text, utc);
+    format(t_date.line + kPrefix, utc);
+    t_date.line[kPrefix + kDate] = '\r';
+    t_date.line[kPrefix + kDate + 1] = '\n';
     t_date.second = now;
   }
-  return {t_date.text, sizeof t_date.text};
+  return {t_date.line, sizeof t_date.line};
 }
 
 }  // namespace weft::http::detail

@@ -6,7 +6,8 @@
 
 namespace weft::http::detail {
 
-/// "Sun, 06 Nov 1994 08:49:37 GMT" for now; valid until the next call on this thread.
-std::string_view http_date_now() noexcept;
+/// "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" for now, the whole field line; valid
+/// until the next call on this thread.
+std::string_view date_field_now() noexcept;
 
 }  // namespace weft::http::detail

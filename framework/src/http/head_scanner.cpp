@@ -4,6 +4,7 @@
 
 #include <array>
 #include <iterator>
+#include <string_view>
 
 namespace weft::http::detail {
 
@@ -93,6 +94,7 @@ HeadScanner::Verdict HeadScanner::refuse(std::size_t accepted, Fault fault) noex
 HeadScanner::Verdict HeadScanner::scan(const char* data, std::size_t size) noexcept {
   for (std::size_t i = 0; i < size; ++i) {
     i += skip_plain(data + i, size - i);
+    i += skip_version(data + i, size - i);
     if (i == size) break;
     const Fault fault = step(static_cast<unsigned char>(data[i]));
     if (fault != Fault::none) {
@@ -133,6 +135,24 @@ std::size_t HeadScanner::skip_plain(const char* data, std::size_t size) noexcept
   while (n < end && (*plain)[static_cast<unsigned char>(data[n])]) ++n;
   *counter += n;
   return n;
+}
+
+// The other fast path: a whole "HTTP/1.1" or "HTTP/1.0" and its CR at once, as
+// step_version would take them byte by byte (the CR is not counted). Anything else,
+// or a version split across reads, goes through step_version.
+std::size_t HeadScanner::skip_version(const char* data, std::size_t size) noexcept {
+  constexpr std::string_view kVersion = "HTTP/1.";
+  if (state_ != State::version || version_len_ != 0 || size < kVersion.size() + 2) return 0;
+  if (std::string_view(data, kVersion.size()) != kVersion) return 0;
+  const char minor = data[kVersion.size()];
+  if ((minor != '0' && minor != '1') || data[kVersion.size() + 1] != '\r') return 0;
+  if (line_bytes_ + kVersion.size() + 1 > limits_.max_request_line) return 0;
+  line_bytes_ += kVersion.size() + 1;
+  version_[0] = '1';
+  version_[1] = minor;
+  version_len_ = kVersion.size() + 1;
+  state_ = State::request_lf;
+  return kVersion.size() + 2;
 }
 
 HeadScanner::Fault HeadScanner::step(unsigned char c) noexcept {

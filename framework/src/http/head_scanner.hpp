@@ -66,6 +66,7 @@ class HeadScanner {
 
   Fault step(unsigned char c) noexcept;
   std::size_t skip_plain(const char* data, std::size_t size) noexcept;
+  std::size_t skip_version(const char* data, std::size_t size) noexcept;
   Fault step_request_line(unsigned char c) noexcept;
   Fault step_version(unsigned char c) noexcept;
   Fault step_field_line(unsigned char c) noexcept;

@@ -55,20 +55,31 @@ bool asks_to_close(const Response& response) noexcept {
   return false;
 }
 
+std::string server_line(std::string_view name) {
+  if (name.empty()) return {};
+  std::string line;
+  append_field(line, "Server", name);
+  return line;
+}
+
 void append_head(std::string& out, const Response& response, const HeadFacts& facts) {
-  out.append("HTTP/1.1 ");
-  append_number(out, static_cast<std::size_t>(response.status));
-  out.push_back(' ');
-  out.append(reason_phrase(response.status));
-  out.append("\r\n");
+  if (response.status == 200) {
+    out.append("HTTP/1.1 200 OK\r\n");
+  } else {
+    out.append("HTTP/1.1 ");
+    append_number(out, static_cast<std::size_t>(response.status));
+    out.push_back(' ');
+    out.append(reason_phrase(response.status));
+    out.append("\r\n");
+  }
   bool has_date = false;
   bool has_server = false;
   for (const auto& field : response.headers) {
     has_date = has_date || iequals(field.name, "date");
     has_server = has_server || iequals(field.name, "server");
   }
-  if (!has_server && !facts.server_name.empty()) append_field(out, "Server", facts.server_name);
-  if (!has_date) append_field(out, "Date", http_date_now());
+  if (!has_server) out.append(facts.server_line);
+  if (!has_date) out.append(date_field_now());
   if (!response.content_type.empty()) append_field(out, "Content-Type", response.content_type);
   switch (facts.framing) {
     case Framing::length:

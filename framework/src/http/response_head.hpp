@@ -22,7 +22,7 @@ struct HeadFacts {
   std::size_t content_length = 0;
   bool close = false;               ///< Connection: close
   bool keep_alive_field = false;    ///< Connection: keep-alive (an HTTP/1.0 client asked)
-  std::string_view server_name;     ///< empty: no Server field
+  std::string_view server_line;     ///< "Server: name\r\n", or empty: no Server field
 };
 
 /// False when a field name is not a token or a name or value holds CR, LF or NUL.
@@ -30,6 +30,9 @@ bool fields_are_valid(const Response& response) noexcept;
 
 /// True when the response may carry `Connection: close` from the handler.
 bool asks_to_close(const Response& response) noexcept;
+
+/// "Server: <name>\r\n", or empty for an empty name.
+std::string server_line(std::string_view name);
 
 /// Appends "HTTP/1.1 <status> <reason>\r\n", the server's fields, the response's
 /// fields and the empty line to `out`.

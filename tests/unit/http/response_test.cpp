@@ -56,7 +56,7 @@ TEST(ResponseHead, ServerFieldsComeFirstThenTheResponsesOwn) {
   HeadFacts facts;
   facts.framing = Framing::length;
   facts.content_length = 5;
-  facts.server_name = "weft";
+  facts.server_line = "Server: weft\r\n";
   EXPECT_EQ(without_date(head_of(response, facts)),
             "HTTP/1.1 200 OK\r\nServer: weft\r\nDate: *\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
             "X-Id: 7\r\n\r\n");
@@ -81,7 +81,7 @@ TEST(ResponseHead, FieldsTheServerOwnsAreDroppedAndDateServerMayBeReplaced) {
   response.set("Content-Length", "99").set("Transfer-Encoding", "gzip").set("connection", "close");
   response.set("Date", "yesterday").set("Server", "mine");
   HeadFacts facts;
-  facts.server_name = "weft";
+  facts.server_line = "Server: weft\r\n";
   facts.content_length = 0;
   EXPECT_EQ(head_of(response, facts),
             "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nDate: yesterday\r\nServer: mine\r\n\r\n");

@@ -22,9 +22,11 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
   /// From the end of the header section to the end of the body. Over it: 408, close.
   std::chrono::milliseconds body_timeout = std::chrono::seconds(30);
-  /// How long a keep-alive connection may wait for its next request.
+  /// How long a keep-alive connection may take to read the last responses and send its
+  /// next request (the write of small responses and the idle wait share this limit).
   std::chrono::milliseconds keepalive_timeout = std::chrono::seconds(60);
-  /// How long one write may wait for the client to read. Over it: the connection closes.
+  /// How long a write outside that wait may take: a large body, a piece of a streamed
+  /// one, responses sent before reading more of a request. Over it: the connection closes.
   std::chrono::milliseconds write_timeout = std::chrono::seconds(30);
   /// A handler running longer is cancelled and answered 503; zero: no limit.
   std::chrono::milliseconds handler_timeout = std::chrono::milliseconds(0);
