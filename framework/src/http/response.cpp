@@ -27,10 +27,8 @@ Response Response::text(std::string body, int status) {
 }
 
 Response Response::json(std::string body, int status) {
-  Response response;
-  response.status = status;
+  Response response = text(std::move(body), status);
   response.content_type = "application/json";
-  response.body = std::move(body);
   return response;
 }
 

@@ -8,6 +8,7 @@
 #include <weft/runtime/with_timeout.hpp>
 #include <weft/testing/backends.hpp>
 #include <weft/testing/run.hpp>
+#include <weft/testing/sockets.hpp>
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -30,25 +31,8 @@ using weft::net::TcpStream;
 class TcpStreamTest : public weft::testing::IoTest {};
 WEFT_INSTANTIATE_BACKENDS(TcpStreamTest);
 
-// A connected pair on loopback: {accepted side, connecting side}.
-Task<std::pair<TcpStream, TcpStream>> connected_pair() {
-  auto listener = TcpListener::bind(Address::ipv4_loopback(0)).value();
-  const Address address = listener.local_address().value();
-  auto [accepted, connected] = co_await weft::join(listener.accept(), TcpStream::connect(address));
-  co_return std::pair{std::move(accepted).value(), std::move(connected).value()};
-}
-
-Task<std::string> read_exactly(TcpStream& stream, std::size_t size) {
-  std::string out(size, '\0');
-  std::size_t got = 0;
-  while (got < size) {
-    auto read = co_await stream.read(std::span(out).subspan(got));
-    if (!read || *read == 0) break;
-    got += *read;
-  }
-  out.resize(got);
-  co_return out;
-}
+using weft::testing::connected_pair;
+using weft::testing::read_exactly;
 
 TEST_P(TcpStreamTest, ConnectAcceptAndExchangeBytesBothWays) {
   auto body = []() -> Task<std::pair<std::string, std::string>> {
