@@ -6,6 +6,7 @@
 #include <weft/runtime/select.hpp>
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/spawn.hpp>
+#include <weft/runtime/this_core.hpp>
 #include <weft/net/tcp_stream.hpp>
 #include <weft/testing/backends.hpp>
 #include <weft/testing/run.hpp>
@@ -15,8 +16,10 @@
 #include <array>
 #include <chrono>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace weft::http {
 namespace {
@@ -447,6 +450,33 @@ TEST_P(ServerTest, StopCutsRequestsStillRunningAtTheDrainTimeout) {
     EXPECT_TRUE(busy.unread().empty());
   };
   testing::run(body(), paused_options());
+}
+
+TEST_P(ServerTest, ServesOnEveryCoreAndStopsThemAll) {
+  Router router;
+  router.get("/core", [](Request&) -> Task<Response> { co_return Response::text(std::to_string(this_core())); });
+  auto body = [&]() -> Task<std::set<std::string>> {
+    Server server(test_options(), router);
+    co_await server.start();
+    std::set<std::string> cores;
+    std::vector<Client> clients;
+    // The kernel spreads connections over the cores' listeners by address hash: with
+    // 32 of them, all landing on one of two cores has odds of 2^-31.
+    for (int i = 0; i < 32; ++i) clients.push_back(co_await Client::connect(server));
+    for (auto& client : clients) {
+      co_await client.send("GET /core HTTP/1.1\r\nHost: t\r\n\r\n");
+      auto reply = co_await client.reply();
+      if (reply) cores.insert(reply->body);
+    }
+    co_await server.stop();
+    for (auto& client : clients) {
+      const bool closed = co_await client.closed_by_server();
+      EXPECT_TRUE(closed);
+    }
+    co_return cores;
+  };
+  const auto cores = testing::run(body(), options(2));
+  EXPECT_EQ(cores, (std::set<std::string>{"0", "1"}));
 }
 
 TEST_P(ServerTest, StartFailsNamingTheAddressWhenItIsTaken) {
