@@ -15,10 +15,11 @@ struct ServerOptions {
   net::Address listen = net::Address::ipv4_loopback(8080);
   /// Request size limits (413/414/431).
   Limits limits;
-  /// Open connections per core; more are accepted and closed at once.
+  /// Open connections per core; more are accepted, answered 503 and closed at once.
   std::size_t max_connections = 10000;
-  /// From a request's first byte (or a new connection's accept) to the end of its
-  /// header section. Over it: 408 and close (a silent close if no byte came).
+  /// A new connection must send a first byte within it (or is closed silently), and a
+  /// request's header section must end within it of the request's first byte (or gets
+  /// 408 and the connection closes).
   std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
   /// From the end of the header section to the end of the body. Over it: 408, close.
   std::chrono::milliseconds body_timeout = std::chrono::seconds(30);
