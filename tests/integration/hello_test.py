@@ -345,6 +345,25 @@ def case_healthz(args):
         assert (status, body) == (200, b"ok\n"), (status, body)
 
 
+def case_access_log(args):
+    """access_log = true: one line per request with method, target, status and body bytes."""
+    config = write_config(http={"access_log": True})
+    with Server(args, config=config, cores=1) as server:
+        curl(server.port, path="/users/7")
+        curl(server.port, path="/missing")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and "/missing 404" not in server.output():
+            time.sleep(0.05)
+        out = server.output()
+        assert re.search(r"http: GET /users/7 200 \d+ \d+us", out), out
+        assert re.search(r"http: GET /missing 404 14 \d+us", out), out
+    # And off by default: no such line.
+    with Server(args, cores=1) as server:
+        curl(server.port, path="/")
+        time.sleep(0.2)
+        assert "http: GET / 200" not in server.output(), server.output()
+
+
 def case_not_found(args):
     with Server(args) as server:
         for path in ("/nope", "/json/", "/JSON", "/users"):
