@@ -28,8 +28,17 @@ Server::~Server() {
 Task<void> Server::start() {
   if (started_) co_return;
   cores_.assign(core_count(), nullptr);
-  auto listener = net::TcpListener::bind(options_.listen);
-  if (!listener) throw std::system_error(listener.error(), "cannot listen on " + options_.listen.to_string());
+  // With SO_REUSEPORT alone this server could join a port another server (say, an
+  // older instance of this one) listens on, and silently take half its connections. A
+  // listener without it fails when anyone listens there; it also resolves port 0.
+  net::Address address = options_.listen;
+  {
+    auto probe = net::TcpListener::bind(address, {.reuse_port = false});
+    if (!probe) throw std::system_error(probe.error(), "cannot listen on " + address.to_string());
+    address = probe->local_address().value();
+  }
+  auto listener = net::TcpListener::bind(address);
+  if (!listener) throw std::system_error(listener.error(), "cannot listen on " + address.to_string());
   bound_ = listener->local_address().value();
   started_ = true;
   serve_here(std::move(*listener));

@@ -452,6 +452,27 @@ TEST_P(ServerTest, StopCutsRequestsStillRunningAtTheDrainTimeout) {
   testing::run(body(), paused_options());
 }
 
+TEST_P(ServerTest, StartRefusesAPortAnotherServerAlreadyServes) {
+  auto body = []() -> Task<std::string> {
+    Server first(test_options(), hello_router());
+    co_await first.start();
+    ServerOptions same = test_options();
+    same.listen = first.local_address();
+    Server second(same, hello_router());
+    std::string message;
+    try {
+      co_await second.start();
+    } catch (const std::system_error& error) {
+      message = error.what();
+    }
+    co_await second.stop();
+    co_await first.stop();
+    co_return message;
+  };
+  const std::string message = testing::run(body(), paused_options());
+  EXPECT_NE(message.find("cannot listen on 127.0.0.1:"), std::string::npos) << message;
+}
+
 TEST_P(ServerTest, ServesOnEveryCoreAndStopsThemAll) {
   Router router;
   router.get("/core", [](Request&) -> Task<Response> { co_return Response::text(std::to_string(this_core())); });

@@ -45,7 +45,8 @@ class Server {
 
   /// Listens on this core first (so port 0 resolves to one port that every core then
   /// shares), then on every other core; returns once all are accepting. Throws
-  /// std::system_error naming the address when it cannot listen.
+  /// std::system_error naming the address when it cannot listen, including when another
+  /// socket already listens there (SO_REUSEPORT would otherwise share the port).
   /// Cancellation: partial — cores already listening keep listening until stop().
   /// Completes inline: may (one core).
   Task<void> start();
