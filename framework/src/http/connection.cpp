@@ -14,6 +14,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace weft::http::detail {
@@ -66,6 +67,7 @@ class Connection {
   Task<bool> wait_for_request(milliseconds limit);
   Task<bool> finish_and_wait();
   Task<Got> read_request(Instant head_deadline, bool readable);
+  std::optional<Got> parse_buffered();
   Task<Next> respond(Request& request, Instant started);
   Task<bool> flush();
   Task<void> close_gracefully();
@@ -99,10 +101,13 @@ Task<void> Connection::run() {
       readable = true;
     }
     acquire();
-    const Instant started = now();
-    const Got got = co_await read_request(started + options_.header_timeout, readable);
-    if (got == Got::closed) co_return;
-    if (got == Got::refused) {
+    // A pipelined request already whole in the buffer is parsed here: no read, no
+    // timer, no clock read (the clock is read only for a deadline or an access log).
+    std::optional<Got> got = readable ? std::nullopt : parse_buffered();
+    const Instant started = got && !options_.access_log ? Instant{} : now();
+    if (!got) got = co_await read_request(started + options_.header_timeout, readable);
+    if (*got == Got::closed) co_return;
+    if (*got == Got::refused) {
       co_await close_gracefully();
       co_return;
     }
@@ -145,22 +150,11 @@ Task<Got> Connection::read_request(Instant head_deadline, bool readable) {
   Instant deadline = head_deadline;
   bool in_body = false;
   while (true) {
-    if (!in_.empty()) {
-      const ParseResult parsed = parser_->feed({in_.data(), in_.size()});
-      if (parsed.kind == ParseResult::Kind::complete) {
-        in_.consume(parsed.consumed);
-        co_return Got::request;
-      }
-      in_.consume(in_.size());
-      if (parsed.kind == ParseResult::Kind::error) {
-        refuse(parsed.status, parsed.reason);
-        co_return Got::refused;
-      }
-      if (parser_->headers_complete() && !in_body) {
-        in_body = true;
-        deadline = now() + options_.body_timeout;
-        if (parser_->request().expects_continue) out_.append("HTTP/1.1 100 Continue\r\n\r\n");
-      }
+    if (auto got = parse_buffered()) co_return *got;
+    if (parser_->headers_complete() && !in_body) {
+      in_body = true;
+      deadline = now() + options_.body_timeout;
+      if (parser_->request().expects_continue) out_.append("HTTP/1.1 100 Continue\r\n\r\n");
     }
     if (!out_.empty() && !co_await flush()) co_return Got::closed;
     Result<std::size_t> read;
@@ -183,6 +177,23 @@ Task<Got> Connection::read_request(Instant head_deadline, bool readable) {
     }
     in_.produced(*read);
   }
+}
+
+// Feeds the unparsed bytes: a whole request or a refusal, or nullopt when the parser
+// took them all and needs more.
+std::optional<Got> Connection::parse_buffered() {
+  if (in_.empty()) return std::nullopt;
+  const ParseResult parsed = parser_->feed({in_.data(), in_.size()});
+  if (parsed.kind == ParseResult::Kind::complete) {
+    in_.consume(parsed.consumed);
+    return Got::request;
+  }
+  in_.consume(in_.size());
+  if (parsed.kind == ParseResult::Kind::error) {
+    refuse(parsed.status, parsed.reason);
+    return Got::refused;
+  }
+  return std::nullopt;
 }
 
 Task<Next> Connection::respond(Request& request, Instant started) {
