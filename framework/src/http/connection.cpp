@@ -53,8 +53,8 @@ class ChunkSink final : public BodyWriter {
 
 class Connection {
  public:
-  Connection(CoreServer& core, net::TcpStream stream, std::uint64_t id)
-      : core_(core), options_(core.options()), stream_(std::move(stream)), id_(id) {}
+  Connection(CoreServer& core, net::TcpStream stream, bool& idle)
+      : core_(core), options_(core.options()), stream_(std::move(stream)), idle_(idle) {}
   ~Connection() { release(); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -79,7 +79,7 @@ class Connection {
   CoreServer& core_;
   const ServerOptions& options_;
   net::TcpStream stream_;
-  std::uint64_t id_;
+  bool& idle_;  // the core's flag: true while waiting between requests
   // Taken from the core's pools while a request runs, given back when idle.
   std::unique_ptr<RequestParser> parser_;
   ReadBuffer in_;
@@ -126,7 +126,7 @@ Task<void> Connection::run() {
 // write of the last responses and the idle wait share the keep-alive limit).
 Task<bool> Connection::wait_for_request(milliseconds limit) {
   auto ready = co_await select(finish_and_wait(), sleep(limit));
-  core_.set_idle(id_, false);
+  idle_ = false;
   co_return ready.index() == 0 && std::get<0>(ready);
 }
 
@@ -138,7 +138,7 @@ Task<bool> Connection::finish_and_wait() {
     if (!sent) co_return false;
   }
   release();
-  core_.set_idle(id_, true);  // a drain may close it from here on
+  idle_ = true;  // a drain may close it from here on
   co_return (co_await stream_.wait_readable()).has_value();
 }
 
@@ -374,9 +374,9 @@ Task<Result<void>> ChunkSink::write(std::string_view bytes) {
 
 }  // namespace
 
-Task<void> serve_connection(CoreServer& core, net::TcpStream stream, std::uint64_t id) {
+Task<void> serve_connection(CoreServer& core, net::TcpStream stream, std::uint64_t id, bool& idle) {
   {
-    Connection connection(core, std::move(stream), id);
+    Connection connection(core, std::move(stream), idle);
     try {
       co_await connection.run();
     } catch (const Cancelled&) {

@@ -11,7 +11,9 @@ namespace weft::http::detail {
 class CoreServer;
 
 /// Serves `stream` until the client closes, a timeout, an error, a response that
-/// closes, or cancellation (a drain); then calls core.closed(id).
-Task<void> serve_connection(CoreServer& core, net::TcpStream stream, std::uint64_t id);
+/// closes, or cancellation (a drain); then calls core.closed(id). `idle` (the core's
+/// flag for this connection, alive until closed()) is true while it waits between
+/// requests, when a drain may close it.
+Task<void> serve_connection(CoreServer& core, net::TcpStream stream, std::uint64_t id, bool& idle);
 
 }  // namespace weft::http::detail

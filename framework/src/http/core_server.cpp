@@ -57,8 +57,10 @@ Task<void> CoreServer::accept_loop() {
     }
     const std::uint64_t id = next_id_++;
     stream->set_nodelay(true);
-    auto task = spawn(serve_connection(*this, std::move(*stream), id));
-    live_.emplace(id, Live{std::move(task), false});
+    // The entry first: the connection keeps a reference to its idle flag (map nodes
+    // stay put), and spawn does not run it before this loop's next wait.
+    Live& live = live_.try_emplace(id).first->second;
+    live.task = spawn(serve_connection(*this, std::move(*stream), id, live.idle));
   }
 }
 
@@ -70,11 +72,6 @@ void CoreServer::refuse(net::TcpStream stream) noexcept {
   [[maybe_unused]] const auto sent = ::send(stream.native_handle(), kReply.data(), kReply.size(), MSG_NOSIGNAL);
   (void)stream.shutdown(net::Stream::Direction::write);
   stream.close();
-}
-
-void CoreServer::set_idle(std::uint64_t id, bool idle) noexcept {
-  auto it = live_.find(id);
-  if (it != live_.end()) it->second.idle = idle;
 }
 
 void CoreServer::closed(std::uint64_t id) noexcept {

@@ -49,8 +49,6 @@ class CoreServer {
   bool draining() const noexcept { return draining_; }
   std::size_t connections() const noexcept { return live_.size(); }
 
-  /// A connection says it waits between requests (may be closed by a drain) or not.
-  void set_idle(std::uint64_t id, bool idle) noexcept;
   /// A connection's last call: forgets it.
   void closed(std::uint64_t id) noexcept;
 
