@@ -43,6 +43,8 @@
 #include <weft/http/router.hpp>
 #include <weft/http/server_options.hpp>
 #include <weft/http/server.hpp>
+#include <weft/http/client_options.hpp>
+#include <weft/http/client.hpp>
 
 #include <weft/conf/config_error.hpp>
 #include <weft/conf/document.hpp>

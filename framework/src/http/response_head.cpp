@@ -27,23 +27,21 @@ bool is_server_owned(std::string_view name) noexcept {
 
 }  // namespace
 
+bool field_is_valid(std::string_view name, std::string_view value) noexcept {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    if (!is_tchar(c)) return false;
+  }
+  for (unsigned char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
 bool fields_are_valid(const Response& response) noexcept {
-  auto value_ok = [](std::string_view value) {
-    for (unsigned char c : value) {
-      if (c == '\r' || c == '\n' || c == '\0') return false;
-    }
-    return true;
-  };
-  auto name_ok = [](std::string_view name) {
-    if (name.empty()) return false;
-    for (unsigned char c : name) {
-      if (!is_tchar(c)) return false;
-    }
-    return true;
-  };
-  if (!value_ok(response.content_type)) return false;
+  if (!response.content_type.empty() && !field_is_valid("Content-Type", response.content_type)) return false;
   for (const auto& field : response.headers) {
-    if (!name_ok(field.name) || !value_ok(field.value)) return false;
+    if (!field_is_valid(field.name, field.value)) return false;
   }
   return response.status >= 100 && response.status <= 599;
 }

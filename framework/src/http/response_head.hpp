@@ -25,6 +25,10 @@ struct HeadFacts {
   std::string_view server_line;     ///< "Server: name\r\n", or empty: no Server field
 };
 
+/// False when `name` is not a token or `value` holds CR, LF or NUL: such a field would
+/// let its author split one message into two.
+bool field_is_valid(std::string_view name, std::string_view value) noexcept;
+
 /// False when a field name is not a token or a name or value holds CR, LF or NUL.
 bool fields_are_valid(const Response& response) noexcept;
 

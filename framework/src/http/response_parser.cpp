@@ -157,6 +157,8 @@ struct ResponseParser::Impl {
   detail::HeadScanner field_scanner{limits};
   Phase phase = Phase::status_line;
   bool head_request = false;  // expect(): the final response answers a HEAD request
+  bool streaming = false;     // stream_body(): max_body does not apply; the caller drains the body
+  std::size_t body_bytes = 0; // of the current response, drained or not
   bool paused = false;        // llhttp returned HPE_PAUSED: resume before executing again
   bool message_done = false;  // on_message_complete ran
   bool last_chunk = false;    // on_chunk_header saw the zero-size chunk
@@ -222,7 +224,8 @@ int on_headers_complete(llhttp_t* parser) { return self(parser).on_headers_compl
 
 int on_body(llhttp_t* parser, const char* at, std::size_t size) {
   Impl& s = self(parser);
-  if (s.response.body.size() + s.extension_bytes + size > s.limits.max_body) return s.refuse("body too large");
+  if (!s.streaming && s.body_bytes + s.extension_bytes + size > s.limits.max_body) return s.refuse("body too large");
+  s.body_bytes += size;
   try {
     s.response.body.append(at, size);
   } catch (...) {
@@ -234,7 +237,9 @@ int on_body(llhttp_t* parser, const char* at, std::size_t size) {
 int on_chunk_extension(llhttp_t* parser, const char*, std::size_t size) {
   Impl& s = self(parser);
   s.extension_bytes += size;
-  if (s.response.body.size() + s.extension_bytes > s.limits.max_body) return s.refuse("chunk extensions too large");
+  if (s.extension_bytes > s.limits.max_body || (!s.streaming && s.body_bytes + s.extension_bytes > s.limits.max_body)) {
+    return s.refuse("chunk extensions too large");
+  }
   return 0;
 }
 
@@ -247,8 +252,8 @@ int on_chunk_header(llhttp_t* parser) {
     s.last_chunk = true;
     return HPE_PAUSED;
   }
-  const std::size_t used = s.response.body.size() + s.extension_bytes;
-  if (used > s.limits.max_body || size > s.limits.max_body - used) {
+  const std::size_t used = s.body_bytes + s.extension_bytes;
+  if (!s.streaming && (used > s.limits.max_body || size > s.limits.max_body - used)) {
     s.refuse("body too large");
     return -1;
   }
@@ -364,7 +369,7 @@ int ResponseParser::Impl::check_framing() noexcept {
   if (lengths > 1) return refuse("duplicate Content-Length");
   if (encodings > 0 && response.version_minor == 0) return refuse("Transfer-Encoding in an HTTP/1.0 response");
   if (encodings > 1 || !chunked_only) return refuse("Transfer-Encoding other than chunked");
-  if (response.framing == BodyFraming::content_length && llhttp.content_length > limits.max_body) {
+  if (!streaming && response.framing == BodyFraming::content_length && llhttp.content_length > limits.max_body) {
     return refuse("body too large");
   }
   return 0;
@@ -379,6 +384,7 @@ void ResponseParser::Impl::begin_message() {
   reason = {};
   fields.clear();
   extension_bytes = 0;
+  body_bytes = 0;
   pending_reason = nullptr;
   response.status = 0;
   response.reason = {};
@@ -492,6 +498,18 @@ ResponseParser::ResponseParser(Limits limits) : impl_(std::make_unique<Impl>(lim
 ResponseParser::~ResponseParser() = default;
 
 void ResponseParser::expect(bool head_request) noexcept { impl_->head_request = head_request; }
+void ResponseParser::stream_body(bool on) noexcept { impl_->streaming = on; }
+
+bool ResponseParser::head_complete() const noexcept {
+  switch (impl_->phase) {
+    case Phase::body:
+    case Phase::trailers:
+    case Phase::complete:
+    case Phase::closed: return true;
+    case Phase::finished: return impl_->response.status != 0;
+    default: return false;
+  }
+}
 ResponseParseResult ResponseParser::feed(std::span<const char> bytes) { return impl_->feed(bytes); }
 ResponseParseResult ResponseParser::finish() { return impl_->finish(); }
 const ParsedResponse& ResponseParser::response() const noexcept { return impl_->response; }

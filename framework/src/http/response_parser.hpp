@@ -32,8 +32,10 @@
 //
 // Bodies: a response to HEAD, a 1xx, 204 or 304 has none, whatever its headers say.
 // Otherwise Content-Length, chunked, or (neither) the bytes until EOF: finish() then
-// completes that response. The body is accumulated, bounded by max_body; streaming it
-// is left for the client work.
+// completes that response. The body is accumulated in response().body, bounded by
+// max_body, unless stream_body(true): then max_body does not apply and the caller takes
+// the bytes out of response().body after each feed() (an HTTP client streaming a large
+// body holds one read's worth at a time).
 //
 // The llhttp contract is RequestParser's (parser.hpp): span callbacks only append and
 // never throw; on_message_complete returns HPE_PAUSED, so llhttp stops after each
@@ -81,6 +83,15 @@ class ResponseParser {
   /// response has no body). Call before feeding that response's first byte; it holds
   /// across interim 1xx responses and is cleared when the final response completes.
   void expect(bool head_request) noexcept;
+
+  /// Streams bodies: max_body no longer bounds them, and response().body holds only
+  /// what the caller has not taken out yet (clear it after each feed()). Holds until
+  /// changed; reset() keeps it.
+  void stream_body(bool on) noexcept;
+
+  /// True once the head of the response being read has ended (status and fields are
+  /// in response()), while its body is still arriving, and after it completes.
+  bool head_complete() const noexcept;
 
   /// Parses `bytes`, which follow the bytes of earlier calls. Stops after the first
   /// response that completes. The parser copies what it keeps, so the caller may reuse

@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace weft::http {
@@ -464,6 +465,35 @@ TEST(ResponseParser, EmptyFeedNeedsMore) {
   EXPECT_EQ(result.kind, Kind::need_more);
   EXPECT_EQ(result.consumed, 0u);
   EXPECT_EQ(parser.finish().kind, Kind::end);
+}
+
+TEST(ResponseParser, HeadCompleteOnceTheHeadHasEndedAndBeforeTheBody) {
+  ResponseParser parser;
+  EXPECT_EQ(feed(parser, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n").kind, Kind::need_more);
+  EXPECT_FALSE(parser.head_complete());
+  EXPECT_EQ(feed(parser, "\r\nab").kind, Kind::need_more);
+  EXPECT_TRUE(parser.head_complete());
+  EXPECT_EQ(parser.response().status, 200u);
+  EXPECT_EQ(parser.response().body, "ab");
+  EXPECT_EQ(feed(parser, "cd").kind, Kind::complete);
+  EXPECT_TRUE(parser.head_complete());
+}
+
+TEST(ResponseParser, AStreamedBodyIsNotBoundByMaxBodyAndCanBeDrainedAfterEachFeed) {
+  ResponseParser parser(Limits{.max_body = 4});
+  parser.stream_body(true);
+  EXPECT_EQ(feed(parser, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345").kind, Kind::need_more);
+  EXPECT_EQ(std::exchange(parser.response().body, {}), "12345");
+  EXPECT_EQ(feed(parser, "67890").kind, Kind::complete);
+  EXPECT_EQ(parser.response().body, "67890");
+  EXPECT_EQ(feed(parser, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n").kind,
+            Kind::need_more);
+  EXPECT_EQ(std::exchange(parser.response().body, {}), "abcdef");
+  EXPECT_EQ(feed(parser, "0\r\n\r\n").kind, Kind::complete);
+  parser.stream_body(false);  // the limit is back for the next response
+  const auto refused = feed(parser, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n");
+  EXPECT_EQ(refused.kind, Kind::error);
+  EXPECT_EQ(refused.reason, "body too large");
 }
 
 }  // namespace
