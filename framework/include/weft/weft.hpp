@@ -39,6 +39,8 @@
 #include <weft/http/request.hpp>
 #include <weft/http/response.hpp>
 #include <weft/http/body_writer.hpp>
+#include <weft/http/body_reader.hpp>
+#include <weft/http/peer_address.hpp>
 #include <weft/http/handler.hpp>
 #include <weft/http/router.hpp>
 #include <weft/http/server_options.hpp>

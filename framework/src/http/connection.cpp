@@ -7,6 +7,7 @@
 
 #include <weft/core/cancellation.hpp>
 #include <weft/core/log.hpp>
+#include <weft/http/body_reader.hpp>
 #include <weft/http/body_writer.hpp>
 #include <weft/runtime/clock.hpp>
 #include <weft/runtime/select.hpp>
@@ -51,6 +52,17 @@ class ChunkSink final : public BodyWriter {
   std::size_t bytes_ = 0;
 };
 
+// The BodyReader a handler gets when the server streams request bodies.
+class StreamedBody final : public BodyReader {
+ public:
+  explicit StreamedBody(Connection& connection) : connection_(connection) {}
+  Task<Result<std::string_view>> read() override;
+
+ private:
+  Connection& connection_;
+  std::string piece_;  // the piece handed out last
+};
+
 class Connection {
  public:
   Connection(CoreServer& core, net::TcpStream stream, bool& idle)
@@ -62,6 +74,8 @@ class Connection {
   Task<void> run();
   /// Sends every byte of `parts`, bounded by the write timeout; false when it failed.
   Task<bool> send(std::span<const IoVec> parts);
+  /// The next piece of a streamed request body into `piece` (see StreamedBody).
+  Task<Result<std::string_view>> read_body(std::string& piece);
 
  private:
   Task<bool> wait_for_request(milliseconds limit);
@@ -84,6 +98,9 @@ class Connection {
   std::unique_ptr<RequestParser> parser_;
   ReadBuffer in_;
   std::string out_;  // responses not yet sent
+  // Streamed request bodies: the handler has the request, its body is still arriving.
+  bool body_pending_ = false;
+  bool continued_ = false;  // `100 Continue` sent for the current request
 };
 
 Task<void> Connection::run() {
@@ -186,6 +203,7 @@ std::optional<Got> Connection::parse_buffered() {
   const ParseResult parsed = parser_->feed({in_.data(), in_.size()});
   if (parsed.kind == ParseResult::Kind::complete) {
     in_.consume(parsed.consumed);
+    body_pending_ = continued_ = false;
     return Got::request;
   }
   in_.consume(in_.size());
@@ -193,12 +211,20 @@ std::optional<Got> Connection::parse_buffered() {
     refuse(parsed.status, parsed.reason);
     return Got::refused;
   }
+  if (options_.stream_request_bodies && parser_->headers_complete()) {
+    body_pending_ = true;  // the handler reads the rest
+    continued_ = false;
+    return Got::request;
+  }
   return std::nullopt;
 }
 
 Task<Next> Connection::respond(Request& request, Instant started) {
   Response response;
   bool threw = false;
+  request.socket = stream_.native_handle();
+  StreamedBody streamed_body(*this);
+  if (options_.stream_request_bodies) request.body_reader = &streamed_body;
   try {
     if (options_.handler_timeout.count() > 0) {
       auto outcome = co_await select(core_.router().dispatch(request), sleep(options_.handler_timeout));
@@ -230,7 +256,8 @@ Task<Next> Connection::respond(Request& request, Instant started) {
 
   HeadFacts facts;
   facts.server_line = core_.server_line();
-  facts.close = !request.keep_alive || core_.draining() || asks_to_close(response);
+  // A streamed body the handler left unread is not drained: the connection closes.
+  facts.close = !request.keep_alive || core_.draining() || asks_to_close(response) || body_pending_;
   const bool head = request.is_head();
   if (!status_has_body(response.status)) {
     facts.framing = Framing::none;
@@ -346,6 +373,43 @@ void Connection::release() noexcept {
     out_ = std::string();
   }
   if (parser_ != nullptr && in_.empty()) core_.give_parser(std::move(parser_));
+}
+
+Task<Result<std::string_view>> StreamedBody::read() { return connection_.read_body(piece_); }
+
+Task<Result<std::string_view>> Connection::read_body(std::string& piece) {
+  while (true) {
+    std::string& body = parser_->request().body;
+    if (!body.empty()) {
+      piece.swap(body);
+      body.clear();
+      co_return std::string_view(piece);
+    }
+    if (!body_pending_) co_return std::string_view{};
+    if (parser_->request().expects_continue && !continued_) {
+      continued_ = true;
+      out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+      if (!co_await flush()) co_return fail(std::errc::connection_reset);
+    }
+    auto got = co_await select(stream_.read(std::span(in_.space(), in_.space_size())), sleep(options_.body_timeout));
+    if (got.index() == 1) co_return fail(errc::timed_out);
+    auto& read = std::get<0>(got);
+    if (!read) co_return fail(read.error());
+    if (*read == 0) co_return fail(std::errc::connection_reset);  // cut short
+    in_.produced(*read);
+    const ParseResult parsed = parser_->feed({in_.data(), in_.size()});
+    if (parsed.kind == ParseResult::Kind::error) {
+      in_.consume(in_.size());
+      co_return fail(parsed.status == 413 ? make_error_code(errc::limit_exceeded)
+                                          : std::make_error_code(std::errc::bad_message));
+    }
+    if (parsed.kind == ParseResult::Kind::complete) {
+      in_.consume(parsed.consumed);  // pipelined bytes after the body stay
+      body_pending_ = false;
+    } else {
+      in_.consume(in_.size());
+    }
+  }
 }
 
 Task<Result<void>> ChunkSink::write(std::string_view bytes) {

@@ -66,6 +66,7 @@ struct RequestParser::Impl {
   Span target;
   std::vector<RawField> fields;
   std::size_t extension_bytes = 0;  // chunk extensions, counted against max_body
+  std::size_t body_bytes = 0;       // of the body so far, whether or not taken out of request.body
   int pending_status = 0;           // set by a callback that refuses the request
   const char* pending_reason = "";
   ParseResult error;  // the sticky error, once phase == failed
@@ -158,9 +159,10 @@ int on_headers_complete(llhttp_t* parser) { return self(parser).on_headers_compl
 
 int on_body(llhttp_t* parser, const char* at, std::size_t size) {
   Impl& s = self(parser);
-  if (s.request.body.size() + s.extension_bytes + size > s.limits.max_body) {
+  if (s.body_bytes + s.extension_bytes + size > s.limits.max_body) {
     return s.refuse(413, "body too large");
   }
+  s.body_bytes += size;
   try {
     s.request.body.append(at, size);
   } catch (...) {
@@ -172,7 +174,7 @@ int on_body(llhttp_t* parser, const char* at, std::size_t size) {
 int on_chunk_extension(llhttp_t* parser, const char*, std::size_t size) {
   Impl& s = self(parser);
   s.extension_bytes += size;
-  if (s.request.body.size() + s.extension_bytes > s.limits.max_body) {
+  if (s.body_bytes + s.extension_bytes > s.limits.max_body) {
     return s.refuse(413, "chunk extensions too large");
   }
   return 0;
@@ -187,7 +189,7 @@ int on_chunk_header(llhttp_t* parser) {
     s.last_chunk = true;
     return HPE_PAUSED;
   }
-  if (size > s.limits.max_body - std::min(s.limits.max_body, s.request.body.size() + s.extension_bytes)) {
+  if (size > s.limits.max_body - std::min(s.limits.max_body, s.body_bytes + s.extension_bytes)) {
     s.refuse(413, "body too large");
     return -1;
   }
@@ -335,6 +337,7 @@ void RequestParser::Impl::begin_message() {
   target = {};
   fields.clear();
   extension_bytes = 0;
+  body_bytes = 0;
   pending_status = 0;
   pending_reason = "";
   request.method = request.target = request.path = request.query = {};

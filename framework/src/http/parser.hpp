@@ -92,7 +92,9 @@ class RequestParser {
   Request& request() noexcept;
 
   /// True between the end of a request's header section and the end of its body: the
-  /// moment to answer `Expect: 100-continue`, or to refuse early.
+  /// moment to answer `Expect: 100-continue`, or to refuse early. A connection that
+  /// streams bodies hands the request out from here and takes each feed()'s body bytes
+  /// out of request().body as they come (max_body still counts them all).
   bool headers_complete() const noexcept;
 
   /// Back to a fresh parser with the same limits: clears a sticky error and any

@@ -11,6 +11,8 @@
 #include <weft/testing/backends.hpp>
 #include <weft/testing/run.hpp>
 
+#include "raw_client.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -26,97 +28,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using net::TcpStream;
-
-// One response as the client read it.
-struct Reply {
-  int status = 0;
-  std::string head;  // status line and fields, up to the empty line
-  std::string body;  // de-chunked
-  bool has(std::string_view field) const { return head.find(field) != std::string::npos; }
-};
-
-// Reads responses off a client stream; a read that waits an hour (which on the paused
-// clock means: nothing will ever come) counts as a failure, never a hang.
-class Client {
- public:
-  explicit Client(TcpStream stream) : stream_(std::move(stream)) {}
-
-  static Task<Client> connect(const Server& server) {
-    co_return Client((co_await TcpStream::connect(server.local_address())).value());
-  }
-
-  Task<void> send(std::string_view bytes) {
-    const auto sent = co_await stream_.write_all(bytes);
-    EXPECT_TRUE(sent) << sent.error().message();
-  }
-
-  // The next response, or nullopt at end of stream (or after an hour of nothing).
-  Task<std::optional<Reply>> reply() {
-    std::size_t end;
-    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-      if (!co_await fill()) co_return std::nullopt;
-    }
-    Reply reply;
-    reply.head = buffer_.substr(0, end + 2);
-    buffer_.erase(0, end + 4);
-    reply.status = std::stoi(reply.head.substr(9, 3));
-    if (reply.status == 100) co_return reply;
-    if (const auto at = reply.head.find("Content-Length: "); at != std::string::npos) {
-      const std::size_t length = std::stoul(reply.head.substr(at + 16));
-      while (buffer_.size() < length) {
-        if (!co_await fill()) co_return std::nullopt;
-      }
-      reply.body = buffer_.substr(0, length);
-      buffer_.erase(0, length);
-    } else if (reply.has("Transfer-Encoding: chunked")) {
-      while (true) {
-        std::size_t line_end;
-        while ((line_end = buffer_.find("\r\n")) == std::string::npos) {
-          if (!co_await fill()) co_return std::nullopt;
-        }
-        const std::size_t size = std::stoul(buffer_.substr(0, line_end), nullptr, 16);
-        while (buffer_.size() < line_end + 2 + size + 2) {
-          if (!co_await fill()) co_return std::nullopt;
-        }
-        reply.body += buffer_.substr(line_end + 2, size);
-        buffer_.erase(0, line_end + 2 + size + 2);
-        if (size == 0) break;
-      }
-    } else if (!reply.has("HTTP/1.1 204") && !reply.has("HTTP/1.1 304")) {
-      bool more = true;
-      while (more) more = co_await fill();
-      reply.body = std::exchange(buffer_, {});
-    }
-    co_return reply;
-  }
-
-  // True when the server closed the connection (after any bytes still unread).
-  Task<bool> closed_by_server() {
-    bool more = true;
-    while (more) more = co_await fill();
-    co_return eof_;
-  }
-
-  const std::string& unread() const { return buffer_; }
-
- private:
-  Task<bool> fill() {
-    std::array<char, 4096> chunk;
-    auto got = co_await select(stream_.read(chunk), sleep(1h));
-    if (got.index() == 1) co_return false;
-    auto& read = std::get<0>(got);
-    if (!read || *read == 0) {
-      eof_ = true;
-      co_return false;
-    }
-    buffer_.append(chunk.data(), *read);
-    co_return true;
-  }
-
-  TcpStream stream_;
-  std::string buffer_;
-  bool eof_ = false;
-};
+using testing_support::Reply;
+using testing_support::RawClient;
 
 ServerOptions test_options() {
   ServerOptions options;
@@ -160,7 +73,7 @@ WEFT_INSTANTIATE_BACKENDS(ServerTest);
 
 TEST_P(ServerTest, AnswersAndKeepsTheConnectionOpenForTheNextRequest) {
   with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     for (int i = 0; i < 3; ++i) {
       co_await client.send(kGet);
       auto reply = co_await client.reply();
@@ -179,7 +92,7 @@ TEST_P(ServerTest, AnswersAndKeepsTheConnectionOpenForTheNextRequest) {
 
 TEST_P(ServerTest, PipelinedRequestsAreAnsweredInOrderEvenWhenAnEarlierOneIsSlower) {
   with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     co_await client.send(
         "GET /sleep/50 HTTP/1.1\r\nHost: t\r\n\r\n"
         "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\nsecond"
@@ -193,7 +106,7 @@ TEST_P(ServerTest, PipelinedRequestsAreAnsweredInOrderEvenWhenAnEarlierOneIsSlow
 
 TEST_P(ServerTest, AHandlerThatThrowsGets500AndTheConnectionCarriesOn) {
   with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     co_await client.send("GET /throw HTTP/1.1\r\nHost: t\r\n\r\n");
     auto failed = co_await client.reply();
     EXPECT_TRUE(failed && failed->status == 500);
@@ -207,7 +120,7 @@ TEST_P(ServerTest, AHandlerOverItsDeadlineGets503) {
   ServerOptions options = test_options();
   options.handler_timeout = 1s;
   with_server(options, hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     const auto start = now();
     co_await client.send("GET /sleep/5000 HTTP/1.1\r\nHost: t\r\n\r\n");
     auto reply = co_await client.reply();
@@ -224,7 +137,7 @@ TEST_P(ServerTest, ASlowlorisClientGets408AndIsClosed) {
   ServerOptions options = test_options();
   options.header_timeout = 2s;
   with_server(options, hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     const auto start = now();
     co_await client.send("GET / HTTP/1.1\r\n");
     for (int i = 0; i < 40 && !cancelled(); ++i) {  // one byte every 100 ms: 4 s in all
@@ -244,7 +157,7 @@ TEST_P(ServerTest, ABodyThatTricklesPastTheBodyTimeoutGets408) {
   ServerOptions options = test_options();
   options.body_timeout = 1s;
   with_server(options, hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     co_await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
     auto reply = co_await client.reply();
     EXPECT_TRUE(reply && reply->status == 408);
@@ -257,7 +170,7 @@ TEST_P(ServerTest, AnIdleKeepAliveConnectionIsClosedWhenItsTimeoutPasses) {
   ServerOptions options = test_options();
   options.keepalive_timeout = 5s;
   with_server(options, hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     co_await client.send(kGet);
     const bool ok3 = static_cast<bool>(co_await client.reply());
     EXPECT_TRUE(ok3);
@@ -274,7 +187,7 @@ TEST_P(ServerTest, AConnectionThatNeverSendsIsClosedSilentlyAfterTheHeaderTimeou
   options.header_timeout = 3s;
   options.keepalive_timeout = 1h;
   with_server(options, hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     const auto start = now();
     const bool ok5 = static_cast<bool>(co_await client.closed_by_server());
     EXPECT_TRUE(ok5);
@@ -286,7 +199,7 @@ TEST_P(ServerTest, AConnectionThatNeverSendsIsClosedSilentlyAfterTheHeaderTimeou
 
 TEST_P(ServerTest, HeadGetsTheHeadersOfGetWithoutTheBody) {
   with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     co_await client.send("HEAD / HTTP/1.1\r\nHost: t\r\n\r\n");
     co_await client.send(kGet);  // proves no body bytes came between the two
     auto head = co_await client.reply();  // read with Content-Length 13...
@@ -299,7 +212,7 @@ TEST_P(ServerTest, HeadGetsTheHeadersOfGetWithoutTheBody) {
 
 TEST_P(ServerTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
   with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     co_await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
     auto interim = co_await client.reply();
     EXPECT_TRUE(interim && interim->status == 100);
@@ -311,7 +224,7 @@ TEST_P(ServerTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
 
 TEST_P(ServerTest, ChunkedRequestBodiesArriveWhole) {
   with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     co_await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
     co_await client.send("6\r\n world\r\n0\r\n\r\n");
     auto reply = co_await client.reply();
@@ -333,14 +246,14 @@ TEST_P(ServerTest, StreamedResponsesAreChunkedForHttp11AndCloseDelimitedFor10) {
         "text/plain");
   });
   with_server(test_options(), router, [](Server& server) -> Task<void> {
-    Client v11 = co_await Client::connect(server);
+    RawClient v11 = co_await RawClient::connect(server);
     co_await v11.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");
     auto chunked = co_await v11.reply();
     EXPECT_TRUE(chunked && chunked->has("Transfer-Encoding: chunked") && chunked->body == "one two three");
     co_await v11.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");  // still open
     const bool ok6 = static_cast<bool>(co_await v11.reply());
     EXPECT_TRUE(ok6);
-    Client v10 = co_await Client::connect(server);
+    RawClient v10 = co_await RawClient::connect(server);
     co_await v10.send("GET /stream HTTP/1.0\r\n\r\n");
     auto raw = co_await v10.reply();
     EXPECT_TRUE(raw && !raw->has("Transfer-Encoding") && raw->has("Connection: close") &&
@@ -352,7 +265,7 @@ TEST_P(ServerTest, LargeBodiesAreSentWhole) {
   Router router;
   router.get("/big", [](Request&) -> Task<Response> { co_return Response::text(std::string(3 << 20, 'x')); });
   with_server(test_options(), router, [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     co_await client.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
     auto reply = co_await client.reply();
     EXPECT_TRUE(reply && reply->body == std::string(3 << 20, 'x'));
@@ -367,7 +280,7 @@ TEST_P(ServerTest, AResponseWithAFieldThatWouldSplitItIsReplacedBy500) {
     co_return response;
   });
   with_server(test_options(), router, [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     co_await client.send(kGet);
     auto reply = co_await client.reply();
     EXPECT_TRUE(reply && reply->status == 500 && !reply->has("Set-Cookie"));
@@ -376,7 +289,7 @@ TEST_P(ServerTest, AResponseWithAFieldThatWouldSplitItIsReplacedBy500) {
 
 TEST_P(ServerTest, AMalformedRequestGetsItsStatusAndTheConnectionCloses) {
   with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
-    Client client = co_await Client::connect(server);
+    RawClient client = co_await RawClient::connect(server);
     co_await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
     auto reply = co_await client.reply();
     EXPECT_TRUE(reply && reply->status == 400 && reply->has("Connection: close"));
@@ -389,11 +302,11 @@ TEST_P(ServerTest, OverTheConnectionLimitAClientGets503) {
   ServerOptions options = test_options();
   options.max_connections = 1;
   with_server(options, hello_router(), [](Server& server) -> Task<void> {
-    Client first = co_await Client::connect(server);
+    RawClient first = co_await RawClient::connect(server);
     co_await first.send(kGet);
     const bool ok8 = static_cast<bool>(co_await first.reply());
     EXPECT_TRUE(ok8);
-    Client second = co_await Client::connect(server);
+    RawClient second = co_await RawClient::connect(server);
     auto refused = co_await second.reply();
     EXPECT_TRUE(refused && refused->status == 503);
     const bool ok9 = static_cast<bool>(co_await second.closed_by_server());
@@ -408,11 +321,11 @@ TEST_P(ServerTest, StopClosesIdleConnectionsAndLetsInFlightRequestsFinish) {
   auto body = []() -> Task<void> {
     Server server(test_options(), hello_router());
     co_await server.start();
-    Client idle = co_await Client::connect(server);
+    RawClient idle = co_await RawClient::connect(server);
     co_await idle.send(kGet);
     const bool ok10 = static_cast<bool>(co_await idle.reply());
     EXPECT_TRUE(ok10);
-    Client busy = co_await Client::connect(server);
+    RawClient busy = co_await RawClient::connect(server);
     co_await busy.send("GET /sleep/3000 HTTP/1.1\r\nHost: t\r\n\r\n");
     co_await sleep(100ms);  // the request is in its handler now
     const auto start = now();
@@ -438,7 +351,7 @@ TEST_P(ServerTest, StopCutsRequestsStillRunningAtTheDrainTimeout) {
   auto body = [&]() -> Task<void> {
     Server server(options, hello_router());
     co_await server.start();
-    Client busy = co_await Client::connect(server);
+    RawClient busy = co_await RawClient::connect(server);
     co_await busy.send("GET /sleep/3600000 HTTP/1.1\r\nHost: t\r\n\r\n");
     co_await sleep(100ms);
     const auto start = now();
@@ -480,10 +393,10 @@ TEST_P(ServerTest, ServesOnEveryCoreAndStopsThemAll) {
     Server server(test_options(), router);
     co_await server.start();
     std::set<std::string> cores;
-    std::vector<Client> clients;
+    std::vector<RawClient> clients;
     // The kernel spreads connections over the cores' listeners by address hash: with
     // 32 of them, all landing on one of two cores has odds of 2^-31.
-    for (int i = 0; i < 32; ++i) clients.push_back(co_await Client::connect(server));
+    for (int i = 0; i < 32; ++i) clients.push_back(co_await RawClient::connect(server));
     for (auto& client : clients) {
       co_await client.send("GET /core HTTP/1.1\r\nHost: t\r\n\r\n");
       auto reply = co_await client.reply();

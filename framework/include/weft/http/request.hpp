@@ -17,6 +17,8 @@
 
 namespace weft::http {
 
+class BodyReader;
+
 /// The request methods a server usually dispatches on; `other` covers the rest of the
 /// methods the parser accepts (llhttp's list: PATCH, PROPFIND, ...).
 enum class Method : std::uint8_t { get, head, post, put, delete_, connect, options, trace, patch, other };
@@ -63,6 +65,13 @@ struct Request {
   /// True for an HTTP/1.1 request with `Expect: 100-continue` (ignored in HTTP/1.0, as
   /// RFC 9110 §10.1.1 requires). The server sends `100 Continue` before the body.
   bool expects_continue = false;
+  /// Set when the server streams request bodies (ServerOptions::stream_request_bodies):
+  /// the body is read from it, and `body` stays empty. Null otherwise.
+  BodyReader* body_reader = nullptr;
+  /// The connection's socket, for peer_address() (weft/http/peer_address.hpp); -1 when
+  /// the request did not come from a socket. The server owns it: never read, write or
+  /// close it.
+  int socket = -1;
   /// Path parameters, set by the Router that dispatched the request: views into the
   /// route's pattern (names) and into `path` (values). A catch-all `*` is named "*".
   std::vector<PathParam> params;

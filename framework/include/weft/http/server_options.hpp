@@ -29,6 +29,11 @@ struct ServerOptions {
   /// How long a write outside that wait may take: a large body, a piece of a streamed
   /// one, responses sent before reading more of a request. Over it: the connection closes.
   std::chrono::milliseconds write_timeout = std::chrono::seconds(30);
+  /// Call handlers as soon as a request's head has arrived and let them read the body
+  /// through Request::body_reader (body_reader.hpp) instead of receiving it whole:
+  /// bodies pass through in bounded memory. max_body still bounds each body, and
+  /// body_timeout then bounds each wait for body bytes rather than the whole body.
+  bool stream_request_bodies = false;
   /// A handler running longer is cancelled and answered 503; zero: no limit.
   std::chrono::milliseconds handler_timeout = std::chrono::milliseconds(0);
   /// On stop(): how long in-flight requests may take before their connections are cut.
