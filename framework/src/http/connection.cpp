@@ -268,6 +268,8 @@ Task<Next> Connection::respond(Request& request, Instant started) {
   } else {
     facts.framing = Framing::length;
     facts.content_length = response.body.size();
+    // A HEAD answer may say how long the GET's body would be (a proxy passing one on).
+    if (head && response.body.empty()) facts.content_length = given_length(response).value_or(0);
   }
   facts.keep_alive_field = !facts.close && request.version_minor == 0;
   append_head(out_, response, facts);

@@ -46,6 +46,15 @@ bool fields_are_valid(const Response& response) noexcept {
   return response.status >= 100 && response.status <= 599;
 }
 
+std::optional<std::size_t> given_length(const Response& response) noexcept {
+  const auto value = response.header("content-length");
+  if (!value || value->empty()) return std::nullopt;
+  std::size_t length = 0;
+  const auto [end, error] = std::from_chars(value->data(), value->data() + value->size(), length);
+  if (error != std::errc() || end != value->data() + value->size()) return std::nullopt;
+  return length;
+}
+
 bool asks_to_close(const Response& response) noexcept {
   for (const auto& field : response.headers) {
     if (iequals(field.name, "connection") && iequals(trim_ows(field.value), "close")) return true;

@@ -4,6 +4,7 @@
 #include <weft/http/response.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,10 @@ bool field_is_valid(std::string_view name, std::string_view value) noexcept;
 
 /// False when a field name is not a token or a name or value holds CR, LF or NUL.
 bool fields_are_valid(const Response& response) noexcept;
+
+/// The Content-Length field a handler set (one field, all digits), or nullopt. Only a
+/// response to HEAD uses it: otherwise the body's size is the length.
+std::optional<std::size_t> given_length(const Response& response) noexcept;
 
 /// True when the response may carry `Connection: close` from the handler.
 bool asks_to_close(const Response& response) noexcept;

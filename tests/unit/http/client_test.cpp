@@ -135,6 +135,24 @@ TEST_P(ClientTest, PostsABodyWithItsLengthAndAUserAgent) {
   });
 }
 
+TEST_P(ClientTest, AnAnswerSentBeforeTheServerReadTheWholeRequestIsReported) {
+  ServerOptions options = server_options();
+  options.limits.max_body = 1000;
+  with_server(
+      [](Server&, net::Address origin) -> Task<void> {
+        Client client;
+        // The server answers 413 at the end of the head and stops reading: the body's
+        // write fails, but the 413 is what the caller gets.
+        auto response = co_await client.send(origin, ClientRequest::post("/echo", std::string(4 << 20, 'x')));
+        EXPECT_TRUE(response) << response.error().message();
+        if (response) {
+          EXPECT_EQ(response->status, 413u);
+        }
+        EXPECT_EQ(client.open_connections(origin), 0u);  // never reused after a cut request
+      },
+      options);
+}
+
 TEST_P(ClientTest, StreamsARequestBodyChunkedOrWithItsLength) {
   with_server([](Server&, net::Address origin) -> Task<void> {
     Client client;

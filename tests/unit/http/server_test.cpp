@@ -210,6 +210,24 @@ TEST_P(ServerTest, HeadGetsTheHeadersOfGetWithoutTheBody) {
   });
 }
 
+TEST_P(ServerTest, AnEmptyAnswerToHeadMayGiveTheLengthAGetWouldHave) {
+  Router router;
+  router.get("/file", [](Request& request) -> Task<Response> {
+    if (!request.is_head()) co_return Response::text(std::string(500, 'f'));
+    co_return Response::text("").set("Content-Length", "500");  // as a proxy passes it on
+  });
+  with_server(test_options(), std::move(router), [](Server& server) -> Task<void> {
+    RawClient client = co_await RawClient::connect(server);
+    co_await client.send("HEAD /file HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    const bool closed = co_await client.closed_by_server();
+    EXPECT_TRUE(closed);
+    const std::string& wire = client.unread();  // the whole answer, and no body after it
+    EXPECT_NE(wire.find("\r\nContent-Length: 500\r\n"), std::string::npos) << wire;
+    EXPECT_EQ(wire.find("Content-Length: 0"), std::string::npos) << wire;
+    EXPECT_TRUE(wire.ends_with("\r\n\r\n")) << wire;
+  });
+}
+
 TEST_P(ServerTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
   with_server(test_options(), hello_router(), [](Server& server) -> Task<void> {
     RawClient client = co_await RawClient::connect(server);

@@ -25,7 +25,8 @@ struct Response {
   /// Sent as Content-Type when not empty.
   std::string content_type;
   /// More fields, sent in this order after the server's own. Content-Length and
-  /// Transfer-Encoding are the server's to set and are ignored here; `Connection:
+  /// Transfer-Encoding are the server's to set and are ignored here (except a
+  /// Content-Length in an empty answer to HEAD: the length a GET would get); `Connection:
   /// close` is honoured (the connection closes after this response). Date and Server
   /// given here replace the server's.
   std::vector<Field> headers;

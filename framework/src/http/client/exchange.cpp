@@ -60,14 +60,20 @@ Task<Result<void>> Exchange::start(const net::Address& origin, ClientRequest& re
   UpstreamConnection& connection = lease_.connection();
   reused_ = connection.reused;
   connection.parser.expect(request.method == "HEAD");
-  if (auto written = co_await write_request(origin, request); !written) co_return written;
+  auto written = co_await write_request(origin, request);
+  // A server may answer before it has read the whole request (a 413 for a body too
+  // large) and close: the write then fails, but its answer is the one to report.
+  const bool early_answer_possible =
+      !written && (written.error() == std::errc::broken_pipe || written.error() == std::errc::connection_reset);
+  if (!written && !early_answer_possible) co_return written;
+  request_cut_ = !written;
   in_.acquire();
   const Instant deadline = now() + options_.response_timeout;
   while (!head_done_) {
     auto got = co_await read_some(deadline);
-    if (!got) co_return fail(got.error());
+    if (!got) co_return fail(written ? got.error() : written.error());
     if (*got == 0) {
-      if (auto end = finish_at_eof(); !end) co_return end;
+      if (auto end = finish_at_eof(); !end) co_return written ? end : written;
       continue;
     }
     got_bytes_ = true;
@@ -172,7 +178,7 @@ Result<void> Exchange::feed() {
     if (parser.response().interim()) continue;
     complete_ = true;
     // Bytes after the response were not asked for: the connection cannot be trusted.
-    reusable_ = parser.response().keep_alive && in_.empty();
+    reusable_ = parser.response().keep_alive && in_.empty() && !request_cut_;
   }
   if (!head_done_ && parser.head_complete() && !parser.response().interim()) take_head();
   return {};

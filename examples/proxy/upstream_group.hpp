@@ -1,0 +1,54 @@
+// UpstreamGroup: one core's view of the backends a proxy forwards to — which are up,
+// how busy each is, and which one the next request goes to.
+//
+// An upstream is skipped while an active health check holds it unhealthy, or while
+// it is ejected after a connection to it failed (until fail_timeout passes). When
+// every untried upstream is skipped, the least recently ejected one is tried anyway:
+// a request fails fast with a 502 rather than waiting for a backend to come back.
+#pragma once
+
+#include "proxy_options.hpp"
+
+#include <weft/runtime/clock.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weft::examples {
+
+struct Upstream {
+  net::Address address;
+  std::string name;              // address.to_string(), for logs
+  bool healthy = true;           // the active health checks' verdict
+  unsigned streak = 0;           // consecutive checks against the current verdict
+  Instant ejected_until{};       // passive ejection after a failed connection
+  std::size_t in_flight = 0;     // requests forwarded and not yet answered
+};
+
+class UpstreamGroup {
+ public:
+  UpstreamGroup(const std::vector<net::Address>& addresses, Balance balance);
+
+  /// The upstream for the next request, skipping those in `tried` (indexes); nullopt
+  /// once every upstream has been tried.
+  std::optional<std::size_t> pick(const std::vector<std::size_t>& tried);
+
+  /// A connection to `index` failed: skip it for `fail_timeout`.
+  void eject(std::size_t index, std::chrono::milliseconds fail_timeout);
+  /// An active check's outcome; returns true when it changed the verdict.
+  bool record_check(std::size_t index, bool passed, const HealthCheckOptions& options);
+
+  Upstream& operator[](std::size_t index) { return upstreams_[index]; }
+  std::size_t size() const noexcept { return upstreams_.size(); }
+
+ private:
+  bool usable(const Upstream& upstream, Instant now) const noexcept;
+
+  std::vector<Upstream> upstreams_;
+  Balance balance_;
+  std::size_t next_ = 0;  // round robin's position
+};
+
+}  // namespace weft::examples
