@@ -52,10 +52,11 @@ def write_config(http=None, limits=None, runtime=None):
 class Server:
     """Starts weft-hello on a kernel-chosen port and reads the port from its start-up line."""
 
-    def __init__(self, args, config=None, cores=2, wrapper=()):
+    def __init__(self, args, config=None, cores=2, wrapper=(), extra_args=()):
         self.args = args
         self.config = config
         command = list(wrapper) + [args.binary, "--config", config or CONFIG, "--listen", "127.0.0.1:0"]
+        command += list(extra_args)
         if cores is not None:
             command += ["--cores", str(cores)]
         if args.backend and not wrapper:
@@ -886,20 +887,19 @@ def case_seccomp_fallback(args):
         assert any("weft-hello on" in l and "(backend epoll)" in l for l in out), out
 
 
-def main():
+def run_cases(cases, skip_in_all=()):
+    """The command line every integration test file shares: --binary, --backend, --case
+    NAME (or all). `cases` maps names to functions taking the parsed arguments."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--backend", default="epoll")
     parser.add_argument("--case", required=True)
     parser.add_argument("--refuse-io-uring")
     args = parser.parse_args()
-    if args.case == "all":
-        names = [n[5:] for n in globals() if n.startswith("case_") and n != "case_seccomp_fallback"]
-    else:
-        names = [args.case]
+    names = [n for n in cases if n not in skip_in_all] if args.case == "all" else [args.case]
     passed = failed = 0
     for name in names:
-        case = globals()["case_" + name]
+        case = cases[name]
         timer = threading.Timer(DEADLINE * 2, lambda: os._exit(3))
         timer.daemon = True
         timer.start()
@@ -920,5 +920,10 @@ def main():
     return 1 if failed else 0
 
 
+def cases_in(namespace):
+    """The case_* functions of a module's globals(), by name without the prefix."""
+    return {name[5:]: value for name, value in namespace.items() if name.startswith("case_")}
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cases(cases_in(globals()), skip_in_all=("seccomp_fallback",)))

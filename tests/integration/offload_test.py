@@ -8,7 +8,6 @@ weft::offload, or inline on the reactor) and GET /healthz, as real processes on
 Exit status 0 = passed; the last line says "1 passed, 0 failed" or the reverse.
 `--case all` runs every case in turn (for a quick manual run). Server and curl come
 from hello_test.py."""
-import argparse
 import hashlib
 import http.client
 import json
@@ -20,7 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hello_test import DEADLINE, IO_TIMEOUT, Server, curl  # noqa: E402
+from hello_test import IO_TIMEOUT, Server, cases_in, curl, run_cases  # noqa: E402
 
 PASSWORD = b"correct horse battery staple"
 DEFAULT_SALT = b"weft-offload"  # conf/offload.toml's and the program's default
@@ -192,35 +191,5 @@ def case_bad_config(args):
         assert f"{path}:{line}:" in lines[0] and key in lines[0], f"{key}: {lines[0]}"
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    parser.add_argument("--backend", default="epoll")
-    parser.add_argument("--case", required=True)
-    args = parser.parse_args()
-    names = [n[5:] for n in globals() if n.startswith("case_")] if args.case == "all" else [args.case]
-    passed = failed = 0
-    for name in names:
-        case = globals()["case_" + name]
-        timer = threading.Timer(DEADLINE * 2, lambda: os._exit(3))
-        timer.daemon = True
-        timer.start()
-        started = time.monotonic()
-        try:
-            case(args)
-            passed += 1
-            if len(names) > 1:
-                print(f"ok {name} ({time.monotonic() - started:.1f} s)", flush=True)
-        except Exception as error:  # noqa: BLE001 - report any failure as the test's
-            failed += 1
-            print(f"FAILED {name} on {args.backend}: {error!r}", flush=True)
-            if isinstance(error, AssertionError) and error.args:
-                print(error.args[0], flush=True)
-        finally:
-            timer.cancel()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cases(cases_in(globals())))

@@ -1,0 +1,118 @@
+// weft-fanout: an aggregator that asks several backends at once and answers with all
+// their replies, each leg bounded by its own deadline.
+//
+// Shows: join_all over a run-time list of legs, select racing each leg against a
+// sleep (the losing request is cancelled and its connection closed), and http::Client
+// pools kept per core.
+//
+// Run:  tools/run-example.sh fanout -- --upstream 127.0.0.1:9001 --upstream 127.0.0.1:9002
+// Try:  curl localhost:8080/aggregate
+#include "upstream_flags.hpp"
+
+#include <weft/weft.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+using namespace weft;
+using namespace weft::examples;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+struct FanoutOptions {
+  std::vector<net::Address> upstreams;
+  std::string path = "/";                                  // what each leg GETs
+  std::chrono::milliseconds timeout = std::chrono::seconds(1);  // per leg
+};
+
+// One leg: {"upstream", "outcome": "ok", "status", "body"}, or "timeout", or "error"
+// with the reason.
+Task<json> leg(http::Client& client, const net::Address& upstream, const FanoutOptions& options) {
+  json out = {{"upstream", upstream.to_string()}};
+  auto outcome = co_await select(client.send(upstream, http::ClientRequest::get(options.path)), sleep(options.timeout));
+  if (outcome.index() == 1) {
+    out["outcome"] = "timeout";
+    co_return out;
+  }
+  auto& response = std::get<0>(outcome);
+  if (!response) {
+    out["outcome"] = "error";
+    out["error"] = response.error().message();
+    co_return out;
+  }
+  out["outcome"] = "ok";
+  out["status"] = response->status;
+  out["body"] = std::move(response->body);
+  co_return out;
+}
+
+Task<http::Response> aggregate(http::Client& client, const FanoutOptions& options) {
+  const Instant started = now();
+  std::vector<Task<json>> legs;
+  legs.reserve(options.upstreams.size());
+  for (const auto& upstream : options.upstreams) legs.push_back(leg(client, upstream, options));
+  std::vector<json> results = co_await join_all(std::move(legs));  // in configured order
+  json body;
+  body["legs"] = std::move(results);
+  body["elapsed_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(now() - started).count();
+  co_return http::Response::json(body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+Task<int> serve(conf::ServiceConfig config, const FanoutOptions& options, Backend backend) {
+  std::vector<std::unique_ptr<http::Client>> clients(core_count());  // one pool per core
+  auto build = [&clients]() -> Task<void> {
+    clients[this_core()] = std::make_unique<http::Client>();
+    co_return;
+  };
+  co_await on_all_cores(std::move(build));
+
+  http::Router router;
+  router.get("/aggregate", [&](http::Request&) { return aggregate(*clients[this_core()], options); });
+  router.get("/healthz", [](http::Request&) -> Task<http::Response> { co_return http::Response::text("ok\n"); });
+  http::Server server(config.http, std::move(router));
+  log::info("weft-fanout on {} (backend {}): {} legs to {}, {} ms each", config.http.listen.to_string(),
+            to_string(backend), options.upstreams.size(), options.path, options.timeout.count());
+  co_await server.run();
+
+  auto tear_down = [&clients]() -> Task<void> {
+    clients[this_core()].reset();  // its connections close on their own core
+    co_return;
+  };
+  co_await on_all_cores(std::move(tear_down));
+  co_return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  FanoutOptions options;
+  UpstreamFlags flags;
+  auto read_fanout = [&options](conf::Document& doc) {
+    read_addresses(doc, "fanout.upstreams", options.upstreams);
+    doc.read("fanout.path", options.path);
+    doc.read("fanout.timeout", options.timeout);
+    if (options.path.empty() || options.path[0] != '/') throw doc.error_at("fanout.path", "must start with '/'");
+    if (options.timeout.count() <= 0) throw doc.error_at("fanout.timeout", "must be more than 0");
+  };
+  auto config = conf::load_service_config(argc, argv, "weft-fanout",
+                                          "weft-fanout: asks every backend at once, each with its own deadline",
+                                          "conf/fanout.toml", read_fanout,
+                                          [&flags](CLI::App& app) { add_upstream_flags(app, flags); });
+  apply_upstream_flags("weft-fanout", flags, options.upstreams, options.timeout);
+  if (options.upstreams.empty()) {
+    std::fprintf(stderr, "weft-fanout: no upstreams: list them in [fanout] upstreams of %s or pass --upstream HOST:PORT\n",
+                 config.command_line.config.c_str());
+    return 2;
+  }
+  try {
+    Runtime runtime(config.runtime);
+    return runtime.block_on(serve(std::move(config), options, runtime.backend()));
+  } catch (const std::exception& error) {
+    log::error("weft-fanout: {}", error.what());
+    return 1;
+  }
+}
