@@ -27,8 +27,9 @@ BUILD_PKGS=(build-essential cmake ninja-build pkg-config git)
 LIB_PKGS=(liburing-dev libssl-dev node-llhttp libgtest-dev libgmock-dev libbenchmark-dev
           libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
           libseccomp-dev libboost1.81-dev)
-# Tools the integration tests and the perf harness drive.
-TOOL_PKGS=(wrk nginx curl netcat-openbsd python3 procps gnuplot-nox ca-certificates)
+# Tools the integration tests and the perf harness drive (h2o: perf/proxy compares
+# weft's proxy with h2o's).
+TOOL_PKGS=(wrk nginx h2o curl netcat-openbsd python3 procps gnuplot-nox ca-certificates)
 # Fuzzing: clang 16 with libc++ (clang 16 has no std::expected with libstdc++ 12).
 FUZZ_PKGS=(clang-16 libc++-16-dev libc++abi-16-dev)
 

@@ -5,7 +5,7 @@
 // sleep (the losing request is cancelled and its connection closed), and http::Client
 // pools kept per core.
 //
-// Run:  tools/run-example.sh fanout -- --upstream 127.0.0.1:9001 --upstream 127.0.0.1:9002
+// Run:  tools/run-example.sh fanout --upstream 127.0.0.1:9001 --upstream 127.0.0.1:9002
 // Try:  curl localhost:8080/aggregate
 #include "upstream_flags.hpp"
 

@@ -5,7 +5,7 @@
 // retries on another backend when that is safe; request and response bodies streamed
 // both ways in bounded memory (ServerOptions::stream_request_bodies).
 //
-// Run:  tools/run-example.sh proxy -- --upstream 127.0.0.1:9001 --upstream 127.0.0.1:9002
+// Run:  tools/run-example.sh proxy --upstream 127.0.0.1:9001 --upstream 127.0.0.1:9002
 // Try:  curl -v localhost:8080/anything
 // Load: perf/proxy/run.sh build-release
 #include "proxy_core.hpp"

@@ -96,7 +96,7 @@ Task<Result<ResponseStream>> Client::open(const net::Address& origin, ClientRequ
     auto lease = co_await pool_->lease(origin, attempt > 0, !replayable);
     if (!lease) co_return fail(lease.error());
     auto exchange = std::make_unique<detail::Exchange>(pool_->options(), std::move(*lease));
-    auto started = co_await exchange->start(origin, request);
+    auto started = co_await exchange->start(request);
     if (started) co_return ResponseStream(std::move(exchange));
     if (attempt == 0 && replayable && exchange->may_retry()) continue;
     co_return fail(started.error());

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace weft::http::detail {
@@ -33,8 +34,9 @@ struct UpstreamConnection {
 /// none, and a connection is only opened with a permit while none is idle, so in use +
 /// idle never passes the maximum.
 struct OriginPool {
-  OriginPool(net::Address address, std::size_t max) : origin(address), permits(max) {}
+  OriginPool(net::Address address, std::size_t max) : origin(address), host(address.to_string()), permits(max) {}
   net::Address origin;
+  std::string host;  // the Host field's value, formatted once
   Semaphore permits;
   std::vector<std::unique_ptr<UpstreamConnection>> idle;  // most recently used last
   std::size_t open = 0;                                   // in use + idle
@@ -53,6 +55,7 @@ class Lease {
   ~Lease() { drop(); }
 
   UpstreamConnection& connection() const noexcept { return *connection_; }
+  const OriginPool& pool() const noexcept { return *pool_; }
   explicit operator bool() const noexcept { return connection_ != nullptr; }
   /// Returns the connection to the idle list, ready for the next request.
   void give_back() noexcept;

@@ -56,11 +56,11 @@ Exchange::~Exchange() {
   if (out_.capacity() > std::string().capacity()) give_write_buffer(std::move(out_));
 }
 
-Task<Result<void>> Exchange::start(const net::Address& origin, ClientRequest& request) {
+Task<Result<void>> Exchange::start(ClientRequest& request) {
   UpstreamConnection& connection = lease_.connection();
   reused_ = connection.reused;
   connection.parser.expect(request.method == "HEAD");
-  auto written = co_await write_request(origin, request);
+  auto written = co_await write_request(request);
   // A server may answer before it has read the whole request (a 413 for a body too
   // large) and close: the write then fails, but its answer is the one to report.
   const bool early_answer_possible =
@@ -83,7 +83,7 @@ Task<Result<void>> Exchange::start(const net::Address& origin, ClientRequest& re
   co_return Result<void>{};
 }
 
-Task<Result<void>> Exchange::write_request(const net::Address& origin, ClientRequest& request) {
+Task<Result<void>> Exchange::write_request(ClientRequest& request) {
   if (!is_token(request.method) || !is_target(request.target)) co_return fail(std::errc::invalid_argument);
   out_ = take_write_buffer();
   out_.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\n");
@@ -95,7 +95,7 @@ Task<Result<void>> Exchange::write_request(const net::Address& origin, ClientReq
     has_agent = has_agent || iequals(field.name, "user-agent");
     append_field(out_, field.name, field.value);
   }
-  if (!has_host) append_field(out_, "Host", origin.to_string());
+  if (!has_host) append_field(out_, "Host", lease_.pool().host);
   if (!has_agent && !options_.user_agent.empty()) append_field(out_, "User-Agent", options_.user_agent);
   const bool streamed = static_cast<bool>(request.body_source);
   const bool chunked = streamed && !request.content_length;

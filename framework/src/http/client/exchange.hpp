@@ -20,7 +20,7 @@ class Exchange {
   Exchange& operator=(const Exchange&) = delete;
 
   /// Writes `request` and reads up to the end of the final response's head.
-  Task<Result<void>> start(const net::Address& origin, ClientRequest& request);
+  Task<Result<void>> start(ClientRequest& request);
 
   /// True when start() failed in a way that sending the request again on a new
   /// connection may cure: a reused connection failed before any response byte came.
@@ -35,7 +35,7 @@ class Exchange {
   std::optional<std::size_t> content_length() const noexcept { return content_length_; }
 
  private:
-  Task<Result<void>> write_request(const net::Address& origin, ClientRequest& request);
+  Task<Result<void>> write_request(ClientRequest& request);
   Task<Result<void>> write_body(BodySource& source, std::optional<std::size_t> length);
   Task<Result<void>> send(std::span<const IoVec> parts);
   Task<Result<std::size_t>> read_some(Instant deadline);
