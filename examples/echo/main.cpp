@@ -20,9 +20,17 @@ using namespace weft;
 
 Task<int> serve(echo::Config config, Backend backend) {
   Signals signals({SIGINT, SIGTERM});
-  // Core 0 binds first, so port 0 resolves to one port that every core then shares.
-  auto first = net::TcpListener::bind(config.listen);
-  if (!first) throw std::system_error(first.error(), "cannot listen on " + config.listen.to_string());
+  // With SO_REUSEPORT alone a second weft-echo would join the port this one serves and
+  // take half its connections: a probe without it fails when anyone listens there (and
+  // resolves port 0 to the one port every core then shares).
+  net::Address address = config.listen;
+  {
+    auto probe = net::TcpListener::bind(address, {.reuse_port = false});
+    if (!probe) throw std::system_error(probe.error(), "cannot listen on " + address.to_string());
+    address = probe->local_address().value();
+  }
+  auto first = net::TcpListener::bind(address);
+  if (!first) throw std::system_error(first.error(), "cannot listen on " + address.to_string());
   const net::Address bound = first->local_address().value();
   spawn(echo::accept_loop(std::move(*first), config)).detach();
   for (unsigned core = 1; core < core_count(); ++core) {

@@ -175,6 +175,24 @@ def case_address_in_use(args):
         holder.close()
 
 
+def case_second_instance_refused(args):
+    # SO_REUSEPORT would let a second weft-echo share the port and take half its
+    # connections; it must fail to start instead.
+    first = Server(args)
+    try:
+        done = subprocess.run([args.binary, "--config", os.path.join(ROOT, "conf/echo.toml"), "--listen",
+                               f"127.0.0.1:{first.port}", "--backend", args.backend], capture_output=True, text=True,
+                              timeout=20)
+        assert done.returncode != 0, "a second instance started on the same port"
+        assert "in use" in done.stderr, done.stderr
+        s = connect(first.port)  # the first one still serves
+        s.sendall(b"still here")
+        assert recv_exactly(s, 10) == b"still here"
+        s.close()
+    finally:
+        first.stop()
+
+
 def case_seccomp_fallback(args):
     assert args.refuse_io_uring, "--refuse-io-uring is required"
     server = Server(args, wrapper=[args.refuse_io_uring])
