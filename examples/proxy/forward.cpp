@@ -102,7 +102,15 @@ BodyShape body_shape(const http::Request& request) {
 
 // The request as the upstream gets it: hop-by-hop fields dropped, X-Forwarded-* and
 // Via added, the body (if any) streamed from the client as the upstream reads it.
-http::ClientRequest upstream_request(http::Request& request, const BodyShape& shape, bool& body_touched) {
+// How far the client's body has gone: once a piece has been sent on, the request cannot
+// be sent again; and the deadline counts from the last piece, so a large upload is not
+// cut by a deadline meant for the upstream's answer.
+struct Upload {
+  bool touched = false;
+  Instant last_activity{};
+};
+
+http::ClientRequest upstream_request(http::Request& request, const BodyShape& shape, Upload& upload) {
   http::ClientRequest out;
   out.method = request.method;
   out.target = request.target.starts_with('/') ? std::string(request.target)
@@ -130,9 +138,11 @@ http::ClientRequest upstream_request(http::Request& request, const BodyShape& sh
   out.set("Via", via + (request.version_minor == 0 ? "1.0 weft" : "1.1 weft"));
   if (shape.present) {
     out.content_length = shape.length;
-    out.body_source = [&request, &body_touched]() -> Task<Result<std::string_view>> {
-      body_touched = true;
-      co_return co_await request.body_reader->read();
+    out.body_source = [&request, &upload]() -> Task<Result<std::string_view>> {
+      upload.touched = true;
+      auto piece = co_await request.body_reader->read();
+      upload.last_activity = now();
+      co_return piece;
     };
   }
   return out;
@@ -140,7 +150,8 @@ http::ClientRequest upstream_request(http::Request& request, const BodyShape& sh
 
 // The response as the client gets it: hop-by-hop fields dropped, Via added; the body
 // read whole when small, else streamed.
-Task<http::Response> client_response(http::ResponseStream upstream, bool head, Instant deadline) {
+Task<http::Response> client_response(http::ResponseStream upstream, bool head, const std::string& name,
+                                     Instant due) {
   http::Response response;
   response.status = static_cast<int>(upstream.status());
   const std::string tokens = connection_tokens(upstream.headers());
@@ -155,25 +166,50 @@ Task<http::Response> client_response(http::ResponseStream upstream, bool head, I
     response.headers.push_back(field);
   }
   response.set("Via", via + (upstream.version_minor() == 0 ? "1.0 weft" : "1.1 weft"));
+  if (head) {
+    // A GET would get a body of unknown length: say chunked, as the upstream did (the
+    // server never calls a producer for HEAD), rather than a Content-Length of 0.
+    if (!upstream.header("content-length")) {
+      response.stream = [](http::BodyWriter&) -> Task<Result<void>> { co_return Result<void>{}; };
+    }
+    (void)co_await upstream.read();  // the end: the connection goes back to the pool
+    co_return response;
+  }
   const auto length = upstream.content_length();
-  if (head || (length && *length <= kBufferBodyUpTo)) {
-    auto body = co_await select(upstream.read_all(kBufferBodyUpTo), sleep_until(deadline));
+  if (length && *length <= kBufferBodyUpTo) {
+    auto body = co_await select(upstream.read_all(kBufferBodyUpTo), sleep_until(due));
     if (body.index() == 1) co_return http::Response::of_status(504);
     if (!std::get<0>(body)) co_return http::Response::of_status(502);
     response.body = std::move(*std::get<0>(body));
     co_return response;
   }
   // Each piece waits at most the proxy's timeout (the client's read_timeout).
-  response.stream = [body = std::make_shared<http::ResponseStream>(std::move(upstream))](
-                        http::BodyWriter& writer) -> Task<Result<void>> {
+  response.stream = [body = std::make_shared<http::ResponseStream>(std::move(upstream)),
+                     name](http::BodyWriter& writer) -> Task<Result<void>> {
     while (true) {
       auto piece = co_await body->read();
-      if (!piece) co_return fail(piece.error());
+      if (!piece) {
+        log::warn("proxy: upstream {} cut a streamed response: {}; the client gets it truncated", name,
+                  piece.error().message());
+        co_return fail(piece.error());
+      }
       if (piece->empty()) co_return Result<void>{};
       if (auto written = co_await writer.write(*piece); !written) co_return written;
     }
   };
   co_return response;
+}
+
+// Ends `timeout` after the upload's last activity (the request's start when it has no
+// body): the upstream gets the whole timeout to answer once it has the whole request.
+Task<void> deadline(const Upload& upload, std::chrono::milliseconds timeout) {
+  Instant due = upload.last_activity + timeout;
+  while (true) {
+    co_await sleep_until(due);
+    const Instant pushed = upload.last_activity + timeout;
+    if (pushed <= due) co_return;
+    due = pushed;
+  }
 }
 
 bool is_connect_failure(const std::error_code& error) noexcept {
@@ -209,18 +245,17 @@ ProxyCore::ProxyCore(const ProxyOptions& proxy_options)
       group(proxy_options.upstreams, proxy_options.balance) {}
 
 Task<http::Response> forward(ProxyCore& core, http::Request& request) {
-  const Instant deadline = now() + core.options.timeout;
   const BodyShape shape = body_shape(request);
   const bool idempotent = is_idempotent(request.method);
-  bool body_touched = false;  // once the client's body is being sent, it cannot be sent again
+  Upload upload{.last_activity = now()};
   std::vector<std::size_t> tried;
   std::error_code last_error;
   while (auto index = core.group.pick(tried)) {
     tried.push_back(*index);
     Upstream& upstream = core.group[*index];
     ++upstream.in_flight;
-    auto opened = co_await select(core.client.open(upstream.address, upstream_request(request, shape, body_touched)),
-                                  sleep_until(deadline));
+    auto opened = co_await select(core.client.open(upstream.address, upstream_request(request, shape, upload)),
+                                  deadline(upload, core.options.timeout));
     --upstream.in_flight;
     if (opened.index() == 1) {
       log::warn("proxy: {} {}: upstream {} did not answer within {} ms; 504", request.method, request.target,
@@ -228,13 +263,16 @@ Task<http::Response> forward(ProxyCore& core, http::Request& request) {
       co_return http::Response::of_status(504);
     }
     auto& stream = std::get<0>(opened);
-    if (stream) co_return co_await client_response(std::move(*stream), request.is_head(), deadline);
+    if (stream) {
+      co_return co_await client_response(std::move(*stream), request.is_head(), upstream.name,
+                                         now() + core.options.timeout);
+    }
     last_error = stream.error();
     const bool not_connected = is_connect_failure(last_error);
     if (not_connected) core.group.eject(*index, core.options.fail_timeout);
     // Sent nowhere yet, or lost on the way by a request that may be sent twice: try
     // the next upstream.
-    const bool retry = !body_touched && (not_connected || (idempotent && is_lost_connection(last_error)));
+    const bool retry = !upload.touched && (not_connected || (idempotent && is_lost_connection(last_error)));
     log::warn("proxy: {} {}: upstream {}: {}{}", request.method, request.target, upstream.name, last_error.message(),
               retry ? "; trying the next" : "; 502");
     if (!retry) break;

@@ -27,8 +27,9 @@ struct HealthCheckOptions {
 struct ProxyOptions {
   std::vector<net::Address> upstreams;
   Balance balance = Balance::round_robin;
-  /// From a request's head to its response's head (and each wait for a body piece
-  /// after): past it, 504.
+  /// From the end of a request (its last body piece; its head when it has none) to its
+  /// response's head: past it, 504. Also the longest wait for each piece of an upload
+  /// or a response body, so a large upload is never cut for taking long in total.
   std::chrono::milliseconds timeout = std::chrono::seconds(30);
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(2);
   /// Per upstream and per core, busy and idle.
