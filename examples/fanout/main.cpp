@@ -7,11 +7,10 @@
 //
 // Run:  tools/run-example.sh fanout --upstream 127.0.0.1:9001 --upstream 127.0.0.1:9002
 // Try:  curl localhost:8080/aggregate
+#include "aggregate.hpp"
 #include "upstream_flags.hpp"
 
 #include <weft/weft.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <memory>
@@ -19,48 +18,8 @@
 
 using namespace weft;
 using namespace weft::examples;
-using json = nlohmann::ordered_json;
 
 namespace {
-
-struct FanoutOptions {
-  std::vector<net::Address> upstreams;
-  std::string path = "/";                                  // what each leg GETs
-  std::chrono::milliseconds timeout = std::chrono::seconds(1);  // per leg
-};
-
-// One leg: {"upstream", "outcome": "ok", "status", "body"}, or "timeout", or "error"
-// with the reason.
-Task<json> leg(http::Client& client, const net::Address& upstream, const FanoutOptions& options) {
-  json out = {{"upstream", upstream.to_string()}};
-  auto outcome = co_await select(client.send(upstream, http::ClientRequest::get(options.path)), sleep(options.timeout));
-  if (outcome.index() == 1) {
-    out["outcome"] = "timeout";
-    co_return out;
-  }
-  auto& response = std::get<0>(outcome);
-  if (!response) {
-    out["outcome"] = "error";
-    out["error"] = response.error().message();
-    co_return out;
-  }
-  out["outcome"] = "ok";
-  out["status"] = response->status;
-  out["body"] = std::move(response->body);
-  co_return out;
-}
-
-Task<http::Response> aggregate(http::Client& client, const FanoutOptions& options) {
-  const Instant started = now();
-  std::vector<Task<json>> legs;
-  legs.reserve(options.upstreams.size());
-  for (const auto& upstream : options.upstreams) legs.push_back(leg(client, upstream, options));
-  std::vector<json> results = co_await join_all(std::move(legs));  // in configured order
-  json body;
-  body["legs"] = std::move(results);
-  body["elapsed_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(now() - started).count();
-  co_return http::Response::json(body.dump(-1, ' ', false, json::error_handler_t::replace));
-}
 
 Task<int> serve(conf::ServiceConfig config, const FanoutOptions& options, Backend backend) {
   std::vector<std::unique_ptr<http::Client>> clients(core_count());  // one pool per core
