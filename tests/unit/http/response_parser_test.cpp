@@ -5,7 +5,7 @@
 // caller's buffers).
 #include "http/response_parser.hpp"
 
-#include "parser_trace.hpp"
+#include "response_trace.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,19 +23,8 @@ using Kind = ResponseParseResult::Kind;
 
 // One behaviour: `input` is the byte stream from the server; `heads` says, per final
 // response in order, whether it answers a HEAD request ('H') or not ('G', the default
-// past its end). Trace lines:
-//   response HTTP/<M>.<m> <status>
-//     reason <reason>            only when not empty
-//     header <name>: <value>     one per header field, in order
-//     body <bytes>               only when not empty
-//     interim                    only for a 1xx
-//     framing none|content-length|chunked|until-close
-//     keep-alive yes|no
-//     bytes <n>                  bytes of the stream this response took
-//   error <reason>               feed() or finish() refused; the driver stops
-//   close <n> bytes unread       a response ended the connection; the driver stops
-//   end at eof                   finish() completed an until-close body
-//   end                          finish() found a clean end between responses
+// past its end). `expect` is the trace response_trace.hpp renders (its comment lists
+// the lines).
 struct Case {
   const char* name;
   std::string_view input;
@@ -44,76 +33,9 @@ struct Case {
   Limits limits = {};
 };
 
-const char* framing_name(BodyFraming framing) {
-  switch (framing) {
-    case BodyFraming::none: return "none";
-    case BodyFraming::content_length: return "content-length";
-    case BodyFraming::chunked: return "chunked";
-    case BodyFraming::until_close: return "until-close";
-  }
-  return "?";
-}
-
-std::string render(const ParsedResponse& r, std::size_t bytes) {
-  using golden::escape;
-  std::string out = "response HTTP/" + std::to_string(r.version_major) + "." + std::to_string(r.version_minor) +
-                    " " + std::to_string(r.status) + "\n";
-  if (!r.reason.empty()) out += "  reason " + escape(r.reason) + "\n";
-  for (const auto& field : r.headers) {
-    out += "  header " + escape(field.name) + ":" + (field.value.empty() ? "" : " ") + escape(field.value) + "\n";
-  }
-  if (!r.body.empty()) out += "  body " + escape(r.body) + "\n";
-  if (r.interim()) out += "  interim\n";
-  out += std::string("  framing ") + framing_name(r.framing) + "\n";
-  out += r.keep_alive ? "  keep-alive yes\n" : "  keep-alive no\n";
-  out += "  bytes " + std::to_string(bytes) + "\n";
-  return out;
-}
-
-// Feeds `chunks` as successive reads, re-feeding what a complete response left over,
-// telling the parser before each final response whether it answers HEAD, then calls
-// finish(). A broken parser contract shows up as a `BUG:` line.
+// The driver and the trace format are shared with the fuzz target (response_trace.hpp).
 std::string run_trace(const std::vector<std::string_view>& chunks, const Case& c) {
-  ResponseParser parser(c.limits);
-  std::size_t finals = 0;
-  const auto expect_next = [&] { parser.expect(finals < c.heads.size() && c.heads[finals] == 'H'); };
-  expect_next();
-  std::size_t total = 0;
-  for (const auto chunk : chunks) total += chunk.size();
-  std::string out, pending;
-  std::size_t taken = 0, start = 0;
-  for (const auto chunk : chunks) {
-    pending.append(chunk);
-    while (!pending.empty()) {
-      const auto result = parser.feed(pending);
-      if (result.kind == Kind::error) return out + "error " + std::string(result.reason) + "\n";
-      if (result.kind == Kind::end) return out + "BUG: feed returned end\n";
-      if (result.kind == Kind::need_more) {
-        if (result.consumed != pending.size()) return out + "BUG: need_more left bytes\n";
-        taken += pending.size();
-        pending.clear();
-        continue;
-      }
-      if (result.consumed == 0 || result.consumed > pending.size()) return out + "BUG: bad consumed\n";
-      taken += result.consumed;
-      pending.erase(0, result.consumed);
-      out += render(parser.response(), taken - start);
-      start = taken;
-      if (!parser.response().keep_alive) return out + "close " + std::to_string(total - taken) + " bytes unread\n";
-      if (!parser.response().interim()) ++finals;
-      expect_next();
-    }
-  }
-  const auto result = parser.finish();
-  switch (result.kind) {
-    case Kind::end: return out + "end\n";
-    case Kind::error: return out + "error " + std::string(result.reason) + "\n";
-    case Kind::complete:
-      if (result.consumed != 0) return out + "BUG: finish consumed bytes\n";
-      return out + render(parser.response(), taken - start) + "end at eof\n";
-    case Kind::need_more: break;
-  }
-  return out + "BUG: finish returned need_more\n";
+  return golden::run_response_trace(chunks, {.limits = c.limits, .heads = c.heads});
 }
 
 // clang-format off
