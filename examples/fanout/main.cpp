@@ -14,7 +14,6 @@
 
 #include <cstdio>
 #include <memory>
-#include <vector>
 
 using namespace weft;
 using namespace weft::examples;
@@ -22,26 +21,17 @@ using namespace weft::examples;
 namespace {
 
 Task<int> serve(conf::ServiceConfig config, const FanoutOptions& options, Backend backend) {
-  std::vector<std::unique_ptr<http::Client>> clients(core_count());  // one pool per core
-  auto build = [&clients]() -> Task<void> {
-    clients[this_core()] = std::make_unique<http::Client>();
-    co_return;
-  };
-  co_await on_all_cores(std::move(build));
+  PerCore<http::Client> clients;  // one pool per core
+  co_await clients.make([] { return std::make_unique<http::Client>(); });
 
   http::Router router;
-  router.get("/aggregate", [&](http::Request&) { return aggregate(*clients[this_core()], options); });
+  router.get("/aggregate", [&](http::Request&) { return aggregate(clients.here(), options); });
   router.get("/healthz", [](http::Request&) -> Task<http::Response> { co_return http::Response::text("ok\n"); });
   http::Server server(config.http, std::move(router));
   log::info("weft-fanout on {} (backend {}): {} legs to {}, {} ms each", config.http.listen.to_string(),
             to_string(backend), options.upstreams.size(), options.path, options.timeout.count());
   co_await server.run();
-
-  auto tear_down = [&clients]() -> Task<void> {
-    clients[this_core()].reset();  // its connections close on their own core
-    co_return;
-  };
-  co_await on_all_cores(std::move(tear_down));
+  co_await clients.destroy();  // each core's connections close on that core
   co_return 0;
 }
 

@@ -15,7 +15,6 @@
 
 #include <cstdio>
 #include <memory>
-#include <vector>
 
 using namespace weft;
 using namespace weft::examples;
@@ -23,17 +22,15 @@ using namespace weft::examples;
 namespace {
 
 Task<int> serve(conf::ServiceConfig config, const ProxyOptions& options, Backend backend) {
-  std::vector<std::unique_ptr<ProxyCore>> cores(core_count());
-  auto build = [&cores, &options]() -> Task<void> {
+  PerCore<ProxyCore> cores;  // pools, upstream views and checkers, one set per core
+  co_await cores.make([&options] {
     auto core = std::make_unique<ProxyCore>(options);
     if (options.health.interval.count() > 0) core->health_checks.emplace(spawn(run_health_checks(*core)));
-    cores[this_core()] = std::move(core);
-    co_return;
-  };
-  co_await on_all_cores(std::move(build));
+    return core;
+  });
 
   http::Router router;
-  router.not_found([&cores](http::Request& request) { return forward(*cores[this_core()], request); });
+  router.not_found([&cores](http::Request& request) { return forward(cores.here(), request); });
   http::Server server(config.http, std::move(router));
   std::string names;
   for (const auto& upstream : options.upstreams) names += (names.empty() ? "" : ", ") + upstream.to_string();
@@ -42,18 +39,15 @@ Task<int> serve(conf::ServiceConfig config, const ProxyOptions& options, Backend
             options.timeout.count());
   co_await server.run();
 
-  // Each core's pools and checker go on their own core, after the server has drained.
-  auto tear_down = [&cores]() -> Task<void> {
-    std::unique_ptr<ProxyCore> core = std::move(cores[this_core()]);
-    if (core->health_checks) {
-      core->health_checks->cancel();
-      try {
-        co_await *core->health_checks;
-      } catch (const Cancelled&) {
-      }
+  // After the drain: each core stops its checker, then closes its pooled connections.
+  co_await cores.destroy([](ProxyCore& core) -> Task<void> {
+    if (!core.health_checks) co_return;
+    core.health_checks->cancel();
+    try {
+      co_await *core.health_checks;
+    } catch (const Cancelled&) {
     }
-  };
-  co_await on_all_cores(std::move(tear_down));
+  });
   co_return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/spawn.hpp>
 #include <weft/runtime/submit_to.hpp>
+#include <weft/runtime/per_core.hpp>
 #include <weft/runtime/task_dump.hpp>
 #include <weft/runtime/this_core.hpp>
 #include <weft/runtime/with_timeout.hpp>

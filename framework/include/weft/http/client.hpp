@@ -8,8 +8,8 @@
 //
 // One Client per core: its connections belong to the core that opened them (a Client
 // used from a second core throws std::logic_error), and it must be destroyed on that
-// core, before the Runtime. Make one per core (conf::PerCore-style state built with
-// on_all_cores, or a local in a per-core task) and pass it by reference.
+// core, before the Runtime. Make one per core — weft::PerCore<http::Client>
+// (runtime/per_core.hpp) does it for handlers on every core — and pass it by reference.
 //
 // Pooling: connections are keyed by origin (address). A request takes an idle
 // connection (the most recently used: its peer is the least likely to have closed it)
