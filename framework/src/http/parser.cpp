@@ -2,44 +2,21 @@
 
 #include "ascii.hpp"
 #include "head_scanner.hpp"
+#include "llhttp_glue.hpp"
 
 #include <llhttp.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
 namespace weft::http {
-namespace {
 
-// Where a piece of the request line or of a header field lies in Impl::head.
-struct Span {
-  std::size_t begin = 0;
-  std::size_t size = 0;
-};
+using detail::MessageGlue;
+using detail::Phase;
+using detail::Piece;
+using detail::Span;
 
-struct RawField {
-  Span name;
-  Span value;
-};
-
-enum class Phase : std::uint8_t {
-  head,       // request line and header fields (HeadScanner runs first)
-  body,       // body bytes: llhttp alone
-  trailers,   // after the last chunk: trailer fields (HeadScanner runs first)
-  complete,   // a keep-alive request completed; the next feed() starts the next one
-  closed,     // a request that ends the connection completed
-  finished,   // finish() found a clean end
-  failed,     // sticky error
-};
-
-// Which span callback appended last, so a piece split over several callbacks (and
-// several feed() calls) is appended to the same Span.
-enum class Piece : std::uint8_t { none, method, target, name, value };
-
-}  // namespace
-
-struct RequestParser::Impl {
+struct RequestParser::Impl : MessageGlue {
   explicit Impl(const Limits& l);
 
   ParseResult feed(std::span<const char> bytes);
@@ -47,28 +24,13 @@ struct RequestParser::Impl {
   void begin_message();
   ParseResult fail(int status, const char* reason);
   ParseResult fail_llhttp(llhttp_errno_t err);
-  int refuse(int status, const char* reason) noexcept;
-  int append(Span& span, const char* at, std::size_t size) noexcept;
   int on_headers_complete() noexcept;
   int build_request() noexcept;
   int check_framing() noexcept;
 
-  Limits limits;
-  llhttp_t llhttp{};
   detail::HeadScanner scanner{limits};
-  Phase phase = Phase::head;
-  bool paused = false;        // llhttp returned HPE_PAUSED: resume before executing again
-  bool message_done = false;  // on_message_complete ran
-  bool last_chunk = false;    // on_chunk_header saw the zero-size chunk
-  Piece piece = Piece::none;
-  std::string head;  // copies of the method, target, header names and values
   Span method;
   Span target;
-  std::vector<RawField> fields;
-  std::size_t extension_bytes = 0;  // chunk extensions, counted against max_body
-  std::size_t body_bytes = 0;       // of the body so far, whether or not taken out of request.body
-  int pending_status = 0;           // set by a callback that refuses the request
-  const char* pending_reason = "";
   ParseResult error;  // the sticky error, once phase == failed
   Request request;
 };
@@ -77,7 +39,7 @@ namespace {
 
 using Impl = RequestParser::Impl;
 
-Impl& self(llhttp_t* parser) noexcept { return *static_cast<Impl*>(parser->data); }
+Impl& self(llhttp_t* parser) noexcept { return static_cast<Impl&>(MessageGlue::of(parser)); }
 
 // The request-target split into path and query (RFC 9112 §3.2): origin-form
 // "/p?q", absolute-form "http://host/p?q" (path "/" when empty), asterisk-form "*".
@@ -101,9 +63,7 @@ void split_target(std::string_view target, Request& request) noexcept {
 
 int on_method(llhttp_t* parser, const char* at, std::size_t size) {
   Impl& s = self(parser);
-  if (s.piece != Piece::method) s.method = {s.head.size(), 0};
-  s.piece = Piece::method;
-  return s.append(s.method, at, size);
+  return s.append_piece(Piece::method, s.method, at, size);
 }
 
 // PRI is reserved for the HTTP/2 connection preface (RFC 9113 §3.4): llhttp reads a PRI
@@ -117,91 +77,10 @@ int on_method_complete(llhttp_t* parser) {
 
 int on_url(llhttp_t* parser, const char* at, std::size_t size) {
   Impl& s = self(parser);
-  if (s.piece != Piece::target) s.target = {s.head.size(), 0};
-  s.piece = Piece::target;
-  return s.append(s.target, at, size);
-}
-
-int on_header_field(llhttp_t* parser, const char* at, std::size_t size) {
-  Impl& s = self(parser);
-  if (s.phase != Phase::head) return 0;  // a trailer field: checked, not kept
-  if (s.piece != Piece::name) {
-    try {
-      s.fields.push_back({{s.head.size(), 0}, {}});
-    } catch (...) {
-      return s.refuse(500, "out of memory");
-    }
-    s.piece = Piece::name;
-  }
-  return s.append(s.fields.back().name, at, size);
-}
-
-int on_header_field_complete(llhttp_t* parser) {
-  Impl& s = self(parser);
-  if (s.phase != Phase::head) return 0;
-  s.fields.back().value = {s.head.size(), 0};  // a value may be empty: no on_header_value
-  s.piece = Piece::value;
-  return 0;
-}
-
-int on_header_value(llhttp_t* parser, const char* at, std::size_t size) {
-  Impl& s = self(parser);
-  if (s.phase != Phase::head) return 0;
-  return s.append(s.fields.back().value, at, size);
-}
-
-int on_header_value_complete(llhttp_t* parser) {
-  self(parser).piece = Piece::none;
-  return 0;
+  return s.append_piece(Piece::target, s.target, at, size);
 }
 
 int on_headers_complete(llhttp_t* parser) { return self(parser).on_headers_complete(); }
-
-int on_body(llhttp_t* parser, const char* at, std::size_t size) {
-  Impl& s = self(parser);
-  if (s.body_bytes + s.extension_bytes + size > s.limits.max_body) {
-    return s.refuse(413, "body too large");
-  }
-  s.body_bytes += size;
-  try {
-    s.request.body.append(at, size);
-  } catch (...) {
-    return s.refuse(500, "out of memory");
-  }
-  return 0;
-}
-
-int on_chunk_extension(llhttp_t* parser, const char*, std::size_t size) {
-  Impl& s = self(parser);
-  s.extension_bytes += size;
-  if (s.body_bytes + s.extension_bytes > s.limits.max_body) {
-    return s.refuse(413, "chunk extensions too large");
-  }
-  return 0;
-}
-
-// llhttp stores the chunk's size in content_length. The last chunk pauses llhttp so
-// that HeadScanner can check the trailer section before llhttp reads it.
-int on_chunk_header(llhttp_t* parser) {
-  Impl& s = self(parser);
-  const auto size = parser->content_length;
-  if (size == 0) {
-    s.last_chunk = true;
-    return HPE_PAUSED;
-  }
-  if (size > s.limits.max_body - std::min(s.limits.max_body, s.body_bytes + s.extension_bytes)) {
-    s.refuse(413, "body too large");
-    return -1;
-  }
-  return 0;
-}
-
-// Pausing here is what makes pipelining work: llhttp stops right after the request,
-// and llhttp_get_error_pos() says how far that was.
-int on_message_complete(llhttp_t* parser) {
-  self(parser).message_done = true;
-  return HPE_PAUSED;
-}
 
 const llhttp_settings_t& settings() noexcept {
   static const llhttp_settings_t instance = [] {
@@ -210,16 +89,8 @@ const llhttp_settings_t& settings() noexcept {
     s.on_method = on_method;
     s.on_method_complete = on_method_complete;
     s.on_url = on_url;
-    s.on_header_field = on_header_field;
-    s.on_header_field_complete = on_header_field_complete;
-    s.on_header_value = on_header_value;
-    s.on_header_value_complete = on_header_value_complete;
     s.on_headers_complete = on_headers_complete;
-    s.on_body = on_body;
-    s.on_chunk_extension_name = on_chunk_extension;
-    s.on_chunk_extension_value = on_chunk_extension;
-    s.on_chunk_header = on_chunk_header;
-    s.on_message_complete = on_message_complete;
+    MessageGlue::add_shared_callbacks(s);
     return s;
   }();
   return instance;
@@ -238,26 +109,9 @@ int status_for(llhttp_errno_t err) noexcept {
 
 }  // namespace
 
-RequestParser::Impl::Impl(const Limits& l) : limits(l) {
-  llhttp_init(&llhttp, HTTP_REQUEST, &settings());
-  llhttp.data = this;
+RequestParser::Impl::Impl(const Limits& l) : MessageGlue(l, HTTP_REQUEST, settings()) {
+  body = &request.body;
   begin_message();
-}
-
-int RequestParser::Impl::refuse(int status, const char* reason) noexcept {
-  pending_status = status;
-  pending_reason = reason;
-  return HPE_USER;
-}
-
-int RequestParser::Impl::append(Span& span, const char* at, std::size_t size) noexcept {
-  try {
-    head.append(at, size);
-  } catch (...) {
-    return refuse(500, "out of memory");
-  }
-  span.size += size;
-  return 0;
 }
 
 int RequestParser::Impl::on_headers_complete() noexcept {
@@ -273,7 +127,6 @@ int RequestParser::Impl::on_headers_complete() noexcept {
 // Points the Request's views into `head` (complete now: nothing is appended to it
 // until the next request) and sets the connection flags.
 int RequestParser::Impl::build_request() noexcept {
-  auto view = [this](Span span) { return std::string_view(head).substr(span.begin, span.size); };
   request.method = view(method);
   request.target = view(target);
   split_target(request.target, request);
@@ -329,17 +182,9 @@ int RequestParser::Impl::check_framing() noexcept {
 
 void RequestParser::Impl::begin_message() {
   phase = Phase::head;
-  message_done = false;
-  last_chunk = false;
-  piece = Piece::none;
-  head.clear();
+  clear_message();
   method = {};
   target = {};
-  fields.clear();
-  extension_bytes = 0;
-  body_bytes = 0;
-  pending_status = 0;
-  pending_reason = "";
   request.method = request.target = request.path = request.query = {};
   request.version_major = request.version_minor = 1;
   request.headers.clear();
@@ -357,7 +202,7 @@ ParseResult RequestParser::Impl::fail(int status, const char* reason) {
 }
 
 ParseResult RequestParser::Impl::fail_llhttp(llhttp_errno_t err) {
-  if (pending_status != 0) return fail(pending_status, pending_reason);
+  if (pending_reason != nullptr) return fail(pending_status, pending_reason);
   const char* reason = llhttp_get_error_reason(&llhttp);
   return fail(status_for(err), reason != nullptr ? reason : llhttp_errno_name(err));
 }
@@ -379,25 +224,16 @@ ParseResult RequestParser::Impl::feed(std::span<const char> bytes) {
     detail::HeadScanner::Verdict verdict{bytes.size() - pos};
     if (phase == Phase::head || phase == Phase::trailers) verdict = scanner.scan(at, verdict.accepted);
     if (verdict.accepted > 0) {
-      if (paused) llhttp_resume(&llhttp);
-      paused = false;
-      const llhttp_errno_t err = llhttp_execute(&llhttp, at, verdict.accepted);
-      if (err == HPE_OK) {
-        pos += verdict.accepted;
-      } else if (err != HPE_PAUSED) {
-        return fail_llhttp(err);
-      } else {
-        paused = true;
-        pos += static_cast<std::size_t>(llhttp_get_error_pos(&llhttp) - at);
-        if (message_done) {
+      const Step step = execute(at, verdict.accepted);
+      pos += step.used;
+      switch (step.kind) {
+        case Step::Kind::consumed: break;
+        case Step::Kind::error: return fail_llhttp(step.error);
+        case Step::Kind::disagreement: return fail(400, "parser disagreement: unexpected pause");
+        case Step::Kind::complete:
           phase = request.keep_alive ? Phase::complete : Phase::closed;
           return {ParseResult::Kind::complete, pos};
-        }
-        if (!last_chunk) return fail(400, "parser disagreement: unexpected pause");
-        last_chunk = false;
-        phase = Phase::trailers;
-        scanner.start_trailers();
-        continue;
+        case Step::Kind::trailers: scanner.start_trailers(); continue;
       }
     }
     if (verdict.outcome == detail::HeadScanner::Outcome::error) return fail(verdict.status, verdict.reason);

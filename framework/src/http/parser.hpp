@@ -23,15 +23,11 @@
 // CONNECT or PRI → 501; a version other than 1.0/1.1 → 505; limits → 413/414/431 (see
 // Limits). Upgrade headers are ignored: the request is served as plain HTTP/1.1.
 //
-// The llhttp contract, kept here (STYLE.md convention 12):
-// - span callbacks only append into the parser's storage and never throw (an
-//   allocation failure becomes a 500);
-// - on_message_complete returns HPE_PAUSED, so llhttp stops after each request and
-//   the bytes after it stay with the caller (pipelining); the next feed() resumes;
-// - errors are sticky: once feed() fails it keeps returning that error until reset();
-// - finish() calls llhttp_finish() at EOF; a request cut short by EOF is an error.
-// llhttp is built with LLHTTP_STRICT_MODE and no lenient flags; HeadScanner adds the
-// checks llhttp 8.1 lacks (see head_scanner.hpp).
+// The llhttp glue both parsers share (the contract of STYLE.md convention 12: span
+// callbacks that only append, a pause after each message, sticky errors) is in
+// llhttp_glue.hpp; finish() calls llhttp_finish() at EOF, and a request cut short by
+// EOF is an error. llhttp is built with LLHTTP_STRICT_MODE and no lenient flags;
+// HeadScanner adds the checks llhttp 8.1 lacks (see head_scanner.hpp).
 #pragma once
 
 #include <weft/http/limits.hpp>

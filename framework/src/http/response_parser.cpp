@@ -2,6 +2,7 @@
 
 #include "ascii.hpp"
 #include "head_scanner.hpp"
+#include "llhttp_glue.hpp"
 
 #include <llhttp.h>
 
@@ -110,32 +111,14 @@ class StatusLineScanner {
   std::size_t bytes_ = 0;    // of the status line, CR and LF not counted
 };
 
-struct Span {
-  std::size_t begin = 0;
-  std::size_t size = 0;
-};
-
-struct RawField {
-  Span name;
-  Span value;
-};
-
-enum class Phase : std::uint8_t {
-  status_line,  // StatusLineScanner runs first
-  head,         // header field lines (HeadScanner runs first)
-  body,         // body bytes: llhttp alone
-  trailers,     // after the last chunk: trailer fields (HeadScanner runs first)
-  complete,     // a response that keeps the connection completed; next feed() starts the next
-  closed,       // a response that ends the connection completed
-  finished,     // finish() found a clean end, or completed an until_close body
-  failed,       // sticky error
-};
-
-enum class Piece : std::uint8_t { none, reason, name, value };
-
 }  // namespace
 
-struct ResponseParser::Impl {
+using detail::MessageGlue;
+using detail::Phase;
+using detail::Piece;
+using detail::Span;
+
+struct ResponseParser::Impl : MessageGlue {
   explicit Impl(const Limits& l);
 
   ResponseParseResult feed(std::span<const char> bytes);
@@ -144,30 +127,15 @@ struct ResponseParser::Impl {
   ResponseParseResult completed(std::size_t consumed);
   void begin_message();
   ResponseParseResult fail(const char* reason);
-  int refuse(const char* reason) noexcept;
-  int append(Span& span, const char* at, std::size_t size) noexcept;
   int on_headers_complete() noexcept;
   int build_response() noexcept;
   int check_framing() noexcept;
   bool has_body() const noexcept;
 
-  Limits limits;
-  llhttp_t llhttp{};
   StatusLineScanner status_scanner{limits};
   detail::HeadScanner field_scanner{limits};
-  Phase phase = Phase::status_line;
   bool head_request = false;  // expect(): the final response answers a HEAD request
-  bool streaming = false;     // stream_body(): max_body does not apply; the caller drains the body
-  std::size_t body_bytes = 0; // of the current response, drained or not
-  bool paused = false;        // llhttp returned HPE_PAUSED: resume before executing again
-  bool message_done = false;  // on_message_complete ran
-  bool last_chunk = false;    // on_chunk_header saw the zero-size chunk
-  Piece piece = Piece::none;
-  std::string head;  // copies of the reason phrase, header names and values
   Span reason;
-  std::vector<RawField> fields;
-  std::size_t extension_bytes = 0;  // chunk extensions, counted against max_body
-  const char* pending_reason = nullptr;  // set by a callback that refuses the response
   ResponseParseResult error;  // the sticky error, once phase == failed
   ParsedResponse response;
 };
@@ -176,112 +144,24 @@ namespace {
 
 using Impl = ResponseParser::Impl;
 
-Impl& self(llhttp_t* parser) noexcept { return *static_cast<Impl*>(parser->data); }
+Impl& self(llhttp_t* parser) noexcept { return static_cast<Impl&>(MessageGlue::of(parser)); }
 
 // Span callbacks: they only append to Impl::head (or the body) and never throw.
 
 int on_status(llhttp_t* parser, const char* at, std::size_t size) {
   Impl& s = self(parser);
-  if (s.piece != Piece::reason) s.reason = {s.head.size(), 0};
-  s.piece = Piece::reason;
-  return s.append(s.reason, at, size);
-}
-
-int on_header_field(llhttp_t* parser, const char* at, std::size_t size) {
-  Impl& s = self(parser);
-  if (s.phase != Phase::head) return 0;  // a trailer field: checked, not kept
-  if (s.piece != Piece::name) {
-    try {
-      s.fields.push_back({{s.head.size(), 0}, {}});
-    } catch (...) {
-      return s.refuse("out of memory");
-    }
-    s.piece = Piece::name;
-  }
-  return s.append(s.fields.back().name, at, size);
-}
-
-int on_header_field_complete(llhttp_t* parser) {
-  Impl& s = self(parser);
-  if (s.phase != Phase::head) return 0;
-  s.fields.back().value = {s.head.size(), 0};  // a value may be empty: no on_header_value
-  s.piece = Piece::value;
-  return 0;
-}
-
-int on_header_value(llhttp_t* parser, const char* at, std::size_t size) {
-  Impl& s = self(parser);
-  if (s.phase != Phase::head) return 0;
-  return s.append(s.fields.back().value, at, size);
-}
-
-int on_header_value_complete(llhttp_t* parser) {
-  self(parser).piece = Piece::none;
-  return 0;
+  return s.append_piece(Piece::reason, s.reason, at, size);
 }
 
 int on_headers_complete(llhttp_t* parser) { return self(parser).on_headers_complete(); }
-
-int on_body(llhttp_t* parser, const char* at, std::size_t size) {
-  Impl& s = self(parser);
-  if (!s.streaming && s.body_bytes + s.extension_bytes + size > s.limits.max_body) return s.refuse("body too large");
-  s.body_bytes += size;
-  try {
-    s.response.body.append(at, size);
-  } catch (...) {
-    return s.refuse("out of memory");
-  }
-  return 0;
-}
-
-int on_chunk_extension(llhttp_t* parser, const char*, std::size_t size) {
-  Impl& s = self(parser);
-  s.extension_bytes += size;
-  if (s.extension_bytes > s.limits.max_body || (!s.streaming && s.body_bytes + s.extension_bytes > s.limits.max_body)) {
-    return s.refuse("chunk extensions too large");
-  }
-  return 0;
-}
-
-// llhttp stores the chunk's size in content_length. The last chunk pauses llhttp so
-// that HeadScanner can check the trailer section before llhttp reads it.
-int on_chunk_header(llhttp_t* parser) {
-  Impl& s = self(parser);
-  const auto size = parser->content_length;
-  if (size == 0) {
-    s.last_chunk = true;
-    return HPE_PAUSED;
-  }
-  const std::size_t used = s.body_bytes + s.extension_bytes;
-  if (!s.streaming && (used > s.limits.max_body || size > s.limits.max_body - used)) {
-    s.refuse("body too large");
-    return -1;
-  }
-  return 0;
-}
-
-// Pausing here keeps pipelined responses apart: llhttp stops right after the
-// response, and llhttp_get_error_pos() says how far that was.
-int on_message_complete(llhttp_t* parser) {
-  self(parser).message_done = true;
-  return HPE_PAUSED;
-}
 
 const llhttp_settings_t& settings() noexcept {
   static const llhttp_settings_t instance = [] {
     llhttp_settings_t s;
     llhttp_settings_init(&s);
     s.on_status = on_status;
-    s.on_header_field = on_header_field;
-    s.on_header_field_complete = on_header_field_complete;
-    s.on_header_value = on_header_value;
-    s.on_header_value_complete = on_header_value_complete;
     s.on_headers_complete = on_headers_complete;
-    s.on_body = on_body;
-    s.on_chunk_extension_name = on_chunk_extension;
-    s.on_chunk_extension_value = on_chunk_extension;
-    s.on_chunk_header = on_chunk_header;
-    s.on_message_complete = on_message_complete;
+    MessageGlue::add_shared_callbacks(s);
     return s;
   }();
   return instance;
@@ -289,25 +169,9 @@ const llhttp_settings_t& settings() noexcept {
 
 }  // namespace
 
-ResponseParser::Impl::Impl(const Limits& l) : limits(l) {
-  llhttp_init(&llhttp, HTTP_RESPONSE, &settings());
-  llhttp.data = this;
+ResponseParser::Impl::Impl(const Limits& l) : MessageGlue(l, HTTP_RESPONSE, settings()) {
+  body = &response.body;
   begin_message();
-}
-
-int ResponseParser::Impl::refuse(const char* why) noexcept {
-  pending_reason = why;
-  return HPE_USER;
-}
-
-int ResponseParser::Impl::append(Span& span, const char* at, std::size_t size) noexcept {
-  try {
-    head.append(at, size);
-  } catch (...) {
-    return refuse("out of memory");
-  }
-  span.size += size;
-  return 0;
 }
 
 // Return value 1 tells llhttp the response has no body (it sets F_SKIPBODY), which
@@ -327,7 +191,6 @@ bool ResponseParser::Impl::has_body() const noexcept {
 // Points the response's views into `head` (complete now: nothing is appended to it
 // until the next response) and sets framing and keep_alive.
 int ResponseParser::Impl::build_response() noexcept {
-  auto view = [this](Span span) { return std::string_view(head).substr(span.begin, span.size); };
   response.status = llhttp.status_code;
   response.reason = view(reason);
   response.version_major = llhttp.http_major;
@@ -335,7 +198,7 @@ int ResponseParser::Impl::build_response() noexcept {
   try {
     response.headers.reserve(fields.size());
   } catch (...) {
-    return refuse("out of memory");
+    return refuse(0, "out of memory");
   }
   for (const auto& field : fields) {
     response.headers.push_back({view(field.name), detail::trim_ows(view(field.value))});
@@ -354,8 +217,8 @@ int ResponseParser::Impl::build_response() noexcept {
 
 // The checks llhttp does not make (or not in response mode), in the order applied.
 int ResponseParser::Impl::check_framing() noexcept {
-  if (response.version_major != 1 || response.version_minor > 1) return refuse("HTTP version not supported");
-  if (response.status == 101) return refuse("101 Switching Protocols is not supported");
+  if (response.version_major != 1 || response.version_minor > 1) return refuse(0, "HTTP version not supported");
+  if (response.status == 101) return refuse(0, "101 Switching Protocols is not supported");
   std::size_t lengths = 0, encodings = 0;
   bool chunked_only = true;
   for (const auto& field : response.headers) {
@@ -365,27 +228,20 @@ int ResponseParser::Impl::check_framing() noexcept {
       chunked_only = chunked_only && detail::iequals(field.value, "chunked");
     }
   }
-  if (lengths > 0 && encodings > 0) return refuse("both Content-Length and Transfer-Encoding");
-  if (lengths > 1) return refuse("duplicate Content-Length");
-  if (encodings > 0 && response.version_minor == 0) return refuse("Transfer-Encoding in an HTTP/1.0 response");
-  if (encodings > 1 || !chunked_only) return refuse("Transfer-Encoding other than chunked");
-  if (!streaming && response.framing == BodyFraming::content_length && llhttp.content_length > limits.max_body) {
-    return refuse("body too large");
+  if (lengths > 0 && encodings > 0) return refuse(0, "both Content-Length and Transfer-Encoding");
+  if (lengths > 1) return refuse(0, "duplicate Content-Length");
+  if (encodings > 0 && response.version_minor == 0) return refuse(0, "Transfer-Encoding in an HTTP/1.0 response");
+  if (encodings > 1 || !chunked_only) return refuse(0, "Transfer-Encoding other than chunked");
+  if (!body_unbounded && response.framing == BodyFraming::content_length && llhttp.content_length > limits.max_body) {
+    return refuse(0, "body too large");
   }
   return 0;
 }
 
 void ResponseParser::Impl::begin_message() {
   phase = Phase::status_line;
-  message_done = false;
-  last_chunk = false;
-  piece = Piece::none;
-  head.clear();
+  clear_message();
   reason = {};
-  fields.clear();
-  extension_bytes = 0;
-  body_bytes = 0;
-  pending_reason = nullptr;
   response.status = 0;
   response.reason = {};
   response.version_major = response.version_minor = 1;
@@ -441,24 +297,18 @@ ResponseParseResult ResponseParser::Impl::feed(std::span<const char> bytes) {
     const char* at = bytes.data() + pos;
     const auto verdict = scan(at, bytes.size() - pos);
     if (verdict.accepted > 0) {
-      if (paused) llhttp_resume(&llhttp);
-      paused = false;
-      const llhttp_errno_t err = llhttp_execute(&llhttp, at, verdict.accepted);
-      if (err == HPE_OK) {
-        pos += verdict.accepted;
-      } else if (err != HPE_PAUSED) {
-        if (pending_reason != nullptr) return fail(pending_reason);
-        const char* why = llhttp_get_error_reason(&llhttp);
-        return fail(why != nullptr ? why : llhttp_errno_name(err));
-      } else {
-        paused = true;
-        pos += static_cast<std::size_t>(llhttp_get_error_pos(&llhttp) - at);
-        if (message_done) return completed(pos);
-        if (!last_chunk) return fail("parser disagreement: unexpected pause");
-        last_chunk = false;
-        phase = Phase::trailers;
-        field_scanner.start_trailers();
-        continue;
+      const Step step = execute(at, verdict.accepted);
+      pos += step.used;
+      switch (step.kind) {
+        case Step::Kind::consumed: break;
+        case Step::Kind::error: {
+          if (pending_reason != nullptr) return fail(pending_reason);
+          const char* why = llhttp_get_error_reason(&llhttp);
+          return fail(why != nullptr ? why : llhttp_errno_name(step.error));
+        }
+        case Step::Kind::disagreement: return fail("parser disagreement: unexpected pause");
+        case Step::Kind::complete: return completed(pos);
+        case Step::Kind::trailers: field_scanner.start_trailers(); continue;
       }
     }
     if (verdict.error != nullptr) return fail(verdict.error);
@@ -498,7 +348,7 @@ ResponseParser::ResponseParser(Limits limits) : impl_(std::make_unique<Impl>(lim
 ResponseParser::~ResponseParser() = default;
 
 void ResponseParser::expect(bool head_request) noexcept { impl_->head_request = head_request; }
-void ResponseParser::stream_body(bool on) noexcept { impl_->streaming = on; }
+void ResponseParser::stream_body(bool on) noexcept { impl_->body_unbounded = on; }
 
 bool ResponseParser::head_complete() const noexcept {
   switch (impl_->phase) {

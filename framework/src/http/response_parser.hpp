@@ -37,7 +37,7 @@
 // the bytes out of response().body after each feed() (an HTTP client streaming a large
 // body holds one read's worth at a time).
 //
-// The llhttp contract is RequestParser's (parser.hpp): span callbacks only append and
+// The llhttp glue is RequestParser's (llhttp_glue.hpp): span callbacks only append and
 // never throw; on_message_complete returns HPE_PAUSED, so llhttp stops after each
 // response; errors are sticky until reset(). llhttp runs in HTTP_RESPONSE mode; a
 // status-line lexer and HeadScanner (its field-line part) check the head first.
