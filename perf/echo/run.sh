@@ -21,26 +21,20 @@
 # completed, whether or not the targets were met; non-zero on any failure.
 set -euo pipefail
 
-die() { echo "run.sh: error: $*" >&2; exit 1; }
-warn() { echo "run.sh: warning: $*" >&2; }
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=perf/lib.sh
+source "$HERE/../lib.sh"
 
 # ---- configuration ------------------------------------------------------
-DURATION=${DURATION:-$(printenv SECONDS || true)}
-DURATION=${DURATION:-5}
+duration_from_env
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-1}
 CONNECTIONS=${CONNECTIONS:-100}
 SIZE=${SIZE:-64}
-for v in DURATION ROUNDS WARMUP CONNECTIONS SIZE; do
-  [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer, got '${!v}'"
-done
+require_uints DURATION ROUNDS WARMUP CONNECTIONS SIZE
 ((DURATION >= 1 && ROUNDS >= 1)) || die "SECONDS and ROUNDS must be at least 1"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD_ARG=${1:-build-release}
-if [[ $BUILD_ARG != /* && ! -d $BUILD_ARG ]]; then BUILD_ARG=$ROOT/$BUILD_ARG; fi
-[[ -d $BUILD_ARG ]] || die "build directory '$BUILD_ARG' not found (usage: $0 [BUILD_DIR])"
-BUILD=$(cd "$BUILD_ARG" && pwd)
+find_build_dir "${1:-build-release}"
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/perf/results}
 cd "$ROOT" # weft-echo's --config path is relative to the repository root
 
@@ -62,58 +56,10 @@ fi
 command -v timeout >/dev/null || die "coreutils 'timeout' not found"
 
 # ---- pinning: server and load each get a core of their own --------------
-# The allowed list can be "0-1" or "2,4-5" inside a cpuset, so expand it
-# rather than assume CPUs 0 and 1 exist.
-allowed_cpus() {
-  local list part
-  list=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
-  IFS=, read -ra parts <<<"$list"
-  for part in "${parts[@]}"; do
-    if [[ $part == *-* ]]; then seq "${part%-*}" "${part#*-}"; else echo "$part"; fi
-  done
-}
-mapfile -t CPUS < <(allowed_cpus)
-PIN_SERVER=() PIN_LOAD=()
-if ((${#CPUS[@]} >= 2)) && command -v taskset >/dev/null; then
-  SERVER_CPU=${SERVER_CPU:-${CPUS[1]}}
-  LOAD_CPU=${LOAD_CPU:-${CPUS[0]}}
-  PIN_SERVER=(taskset -c "$SERVER_CPU")
-  PIN_LOAD=(taskset -c "$LOAD_CPU")
-  PINNING="server on CPU $SERVER_CPU, load on CPU $LOAD_CPU"
-else
-  SERVER_CPU=none LOAD_CPU=none
-  PINNING="unpinned"
-  warn "fewer than 2 usable CPUs or no taskset: running unpinned; server and load share cores"
-fi
+pin_cpus_if_possible
 
 # ---- server lifecycle ---------------------------------------------------
-TMP=$(mktemp -d)
-SERVER_PID="" LOAD_PID=""
-cleanup() {
-  local pid
-  for pid in $LOAD_PID $SERVER_PID; do
-    kill -TERM "$pid" 2>/dev/null || continue
-    sleep 0.2
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  if command -v python3 >/dev/null; then
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-    return
-  fi
-  local p _
-  for _ in $(seq 50); do # fallback: a random high port that nobody answers on
-    p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  die "no free port found"
-}
+setup_tmp_and_cleanup LOAD_PID SERVER_PID
 
 server_cmd() { # kind port -> the command line, one word per line
   case $1 in
@@ -129,57 +75,19 @@ start_server() { # kind port log
   mapfile -t cmd < <(server_cmd "$1" "$2")
   "${PIN_SERVER[@]}" "${cmd[@]}" >"$3" 2>&1 &
   SERVER_PID=$!
-  local _
-  for _ in $(seq 100); do # up to 10 s for the port to accept
-    kill -0 "$SERVER_PID" 2>/dev/null ||
-      { cat "$3" >&2; SERVER_PID=""; die "$1 exited before accepting on port $2 (log above)"; }
-    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return; fi
-    sleep 0.1
-  done
-  cat "$3" >&2
-  die "$1 did not accept on 127.0.0.1:$2 within 10 s (log above)"
-}
-
-# weft may pin its reactor thread itself; if it moved onto the load's CPU the
-# figures would be meaningless, so check every thread's affinity.
-check_server_affinity() { # kind
-  [[ $SERVER_CPU == none ]] && return
-  local f cpus
-  for f in /proc/"$SERVER_PID"/task/*/status; do
-    cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$f" 2>/dev/null) || continue
-    [[ -z $cpus || $cpus == "$SERVER_CPU" ]] ||
-      warn "$1: thread ${f%/status} may run on CPUs $cpus, expected only $SERVER_CPU"
-  done
+  wait_port "$1" "$SERVER_PID" "$2" "$3"
 }
 
 stop_server() { # kind
-  local _ status=0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    warn "$1 ignored SIGTERM for 5 s; killing it"
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait "$SERVER_PID" 2>/dev/null || status=$?
-  ((status == 0 || status == 143)) || warn "$1 exited with status $status after SIGTERM"
+  stop_process "$1" "$SERVER_PID"
   SERVER_PID=""
 }
-
-# User+system CPU ticks of the server so far (fields 14 and 15 of stat; the
-# command name may hold spaces, so count from its closing parenthesis).
-server_ticks() {
-  local -a f
-  [[ -r /proc/$SERVER_PID/stat ]] || die "the server (pid $SERVER_PID) exited during the run"
-  read -ra f <<<"$(sed 's/.*) //' "/proc/$SERVER_PID/stat")"
-  echo $((f[11] + f[12]))
-}
-CLK_TCK=$(getconf CLK_TCK)
 
 # Runs echo_load in the background (not in a $(...) subshell) so the EXIT trap
 # knows LOAD_PID and a SIGTERM to this script is handled at once.
 run_load() { # kind port -> JSON line in $TMP/load.out, server CPU % in SRV_CPU
   local rc=0 ticks0 ns0
-  ticks0=$(server_ticks) ns0=$(date +%s%N)
+  ticks0=$(proc_ticks "the server" "$SERVER_PID") ns0=$(date +%s%N)
   "${PIN_LOAD[@]}" timeout $((DURATION + WARMUP + 30)) "$LOAD" --addr "127.0.0.1:$2" \
     --connections "$CONNECTIONS" --size "$SIZE" --seconds "$DURATION" --warmup "$WARMUP" \
     >"$TMP/load.out" 2>"$TMP/load.err" &
@@ -191,7 +99,7 @@ run_load() { # kind port -> JSON line in $TMP/load.out, server CPU % in SRV_CPU
     die "echo_load against $1 failed with status $rc (output above)"
   fi
   # Below ~95% the server was not the bottleneck (the load, or a neighbour, was).
-  SRV_CPU=$(calc '%.0f' "100 * ($(server_ticks) - $ticks0) / $CLK_TCK / (($(date +%s%N) - $ns0) / 1e9)")
+  SRV_CPU=$(calc '%.0f' "100 * ($(proc_ticks "the server" "$SERVER_PID") - $ticks0) / $CLK_TCK / (($(date +%s%N) - $ns0) / 1e9)")
 }
 
 field() { sed -n "s/.*\"$1\":\([-0-9.eE+]*\).*/\1/p" <<<"$2"; }
@@ -212,12 +120,10 @@ measure_once() { # kind -> json, port, DISTURBED, server log in $TMP/<kind>.log
   start_server "$1" "$port" "$log"
   run_load "$1" "$port"
   json=$(cat "$TMP/load.out")
-  check_server_affinity "$1"
+  check_affinity "$1" "$SERVER_PID"
   stop_server "$1"
   [[ -n ${STARTUP[$1]:-} ]] || STARTUP[$1]=$(head -n 1 "$log")
-  if [[ $1 == weft-io_uring ]] && grep -qiE 'fall(ing)? ?back' "$log"; then
-    warn "weft-io_uring logged a fallback; that row may really be epoll: $(grep -iE -m1 'fall' "$log")"
-  fi
+  warn_io_uring_fallback "$1" "$log"
   DISTURBED=false
   if awk "BEGIN { exit !($SRV_CPU < 80 && $(field load_cpu_pct "$json") < 80) }"; then
     DISTURBED=true
@@ -313,7 +219,7 @@ summary() { # kind
 }
 mkdir -p "$RESULTS_DIR"
 OUT=$RESULTS_DIR/echo-$(date +%F).json
-CPU_MODEL=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
+CPU_MODEL=$(cpu_model)
 {
   printf '{"benchmark":"echo","time":%s,"self_test":%s,"reliable":%s,"disturbed_runs":%s,' \
     "$(json_str "$(date -Iseconds)")" "$SELF_TEST" "$RELIABLE" "$N_DISTURBED"

@@ -6,10 +6,14 @@ one per server), prints medians with their spread, the ratios of weft to the
 floor and to nginx next to the targets, appends one JSON line to --json and
 writes the chart's data to <--chart-data>-cpu.dat and -rps.dat.
 """
-import argparse
-import datetime
-import json
-import statistics
+import os
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from report_common import (LOAD_BOUND_PCT, NOISY_SPREAD, append_json_line,  # noqa: E402
+                           arg_parser, disturbed_warning, noisy_warning, now_iso,
+                           parse_meta, ratio, read_runs, spread)
 
 KINDS = ["floor", "nginx", "weft-io_uring", "weft-epoll"]
 WEFT = ["weft-io_uring", "weft-epoll"]
@@ -20,40 +24,11 @@ RUN_FIELDS = ["round", "server", "load", "requests", "rps", "p50_us", "p99_us",
               "cpu_us_per_req", "proc_cpu_us_per_req", "core_busy_pct", "err_connect", "err_read",
               "err_write", "err_timeout", "non2xx", "disturbed", "busy_pct_before",
               "busy_pct_after"]
-ERROR_FIELDS = ["err_connect", "err_read", "err_write", "err_timeout", "non2xx"]
 # The issue's targets.
 KA_CPU_VS_FLOOR_MAX = 1.05
 KA_CPU_VS_NGINX_MAX = 0.90
 PIPE_RPS_VS_FLOOR_MIN = 0.90
 IDLE_KIB_MAX = 4.0
-NOISY_SPREAD = 0.10  # per-round ratios further apart than this: unreliable
-LOAD_BOUND_PCT = 90  # server core less busy than this: wrk was the bottleneck
-
-
-def number(text):
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False, "-": None}.get(text, text)
-
-
-def read_runs(path):
-    runs = []
-    with open(path) as f:
-        for line in f:
-            row = dict(zip(RUN_FIELDS, (number(v) for v in line.rstrip("\n").split("\t"))))
-            row["errors"] = sum(row[k] for k in ERROR_FIELDS)
-            runs.append(row)
-    return runs
-
-
-def spread(values):
-    if None in values:  # latency of pipelined runs: wrk's figures are wrong
-        return None
-    return {"median": round(statistics.median(values), 3), "min": min(values),
-            "max": max(values)}
 
 
 def summarise(runs):
@@ -74,32 +49,19 @@ def summarise(runs):
     return out
 
 
-def ratio(summary, metric, kind, ref, load):
-    """Ratio of medians, plus the paired per-round ratios (rounds interleave,
-    so a slow drift of the machine cancels out of those)."""
-    a, b = summary[kind, load], summary[ref, load]
-    rounds = sorted(set(a["by_round"]) & set(b["by_round"]))
-    per_round = [a["by_round"][r][metric] / b["by_round"][r][metric] for r in rounds]
-    return {"ratio": round(a[metric]["median"] / b[metric]["median"], 3),
-            "per_round": [round(x, 3) for x in per_round]}
-
-
 def verdict(value, op, target):
     met = value <= target if op == "<=" else value >= target
     return {"value": value, "target": f"{op} {target}", "met": met}
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", required=True)
+    ap = arg_parser()
     ap.add_argument("--idle", required=True)
-    ap.add_argument("--json", required=True)
     ap.add_argument("--chart-data", required=True)
-    ap.add_argument("--meta", nargs="*", default=[], help="key=value pairs for the JSON")
     args = ap.parse_args()
-    meta = {k: number(v) for k, v in (kv.split("=", 1) for kv in args.meta)}
+    meta = parse_meta(args.meta)
 
-    runs = read_runs(args.runs)
+    runs = read_runs(args.runs, RUN_FIELDS)
     summary = summarise(runs)
     idle = {}
     with open(args.idle) as f:
@@ -148,17 +110,20 @@ def main():
             for ref, op, target in (("floor", "<=", KA_CPU_VS_FLOOR_MAX),
                                     ("nginx", "<=", KA_CPU_VS_NGINX_MAX)):
                 key = f"{load}_cpu_vs_{ref}"
-                ratios[kind][key] = r = ratio(summary, "cpu_us_per_req", kind, ref, load)
+                ratios[kind][key] = r = ratio(summary[kind, load], summary[ref, load],
+                                              "cpu_us_per_req")
                 targets[kind][key] = show(kind, f"{load} CPU/req vs {ref}", r, op, target)
         errors = summary[kind, PIPELINED]["errors"]
         key = f"{PIPELINED}_rps_vs_floor"
-        ratios[kind][key] = r = ratio(summary, "rps", kind, "floor", PIPELINED)
+        ratios[kind][key] = r = ratio(summary[kind, PIPELINED], summary["floor", PIPELINED], "rps")
         targets[kind][key] = show(kind, f"{PIPELINED} req/s vs floor", r, ">=", PIPE_RPS_VS_FLOOR_MIN,
                                   errors == 0, f", 0 errors (has {errors})")
-        ratios[kind][f"{PIPELINED}_rps_vs_nginx"] = r = ratio(summary, "rps", kind, "nginx", PIPELINED)
+        ratios[kind][f"{PIPELINED}_rps_vs_nginx"] = r = ratio(summary[kind, PIPELINED],
+                                                              summary["nginx", PIPELINED], "rps")
         show(kind, f"{PIPELINED} req/s vs nginx", r, None, None)
-        ratios[kind][f"{PIPELINED}_cpu_vs_floor"] = r = ratio(summary, "cpu_us_per_req", kind, "floor",
-                                                              PIPELINED)
+        ratios[kind][f"{PIPELINED}_cpu_vs_floor"] = r = ratio(summary[kind, PIPELINED],
+                                                              summary["floor", PIPELINED],
+                                                              "cpu_us_per_req")
         show(kind, f"{PIPELINED} CPU/req vs floor", r, None, None)
 
     # ---- idle connections ----
@@ -182,8 +147,7 @@ def main():
 
     disturbed = sum(1 for r in runs if r["disturbed"])
     if disturbed:
-        print(f"\nwarning: {disturbed} run(s) had another process busy on these CPUs"
-              " (DISTURBED above); their figures are in the medians")
+        print("\n" + disturbed_warning(disturbed))
     load_bound = [f"{k} {l}" for k in KINDS for l in LOADS
                   if summary[k, l]["core_busy_pct"]["median"] < LOAD_BOUND_PCT]
     if load_bound:
@@ -191,8 +155,7 @@ def main():
               + ".\n  There wrk -t1 was the bottleneck: req/s says how fast wrk is, the CPU"
               " per request still compares the servers")
     if noisy:
-        print(f"warning: per-round ratios vary by more than {NOISY_SPREAD:.0%} for: "
-              + "; ".join(noisy) + ". Rerun on a quiet machine or with more ROUNDS")
+        print(noisy_warning(noisy))
 
     # ---- JSON line ----
     def server_json(kind):
@@ -205,7 +168,7 @@ def main():
 
     record = {
         "benchmark": "http",
-        "time": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "time": now_iso(),
         "self_test": meta.pop("self_test"),
         "reliable": disturbed == 0 and not noisy,
         "disturbed_runs": disturbed,
@@ -217,8 +180,7 @@ def main():
         "targets": targets,
         "runs": runs,
     }
-    with open(args.json, "a") as f:
-        f.write(json.dumps(record, separators=(",", ":")) + "\n")
+    append_json_line(args.json, record)
 
     # ---- chart data: one row per load, one column per server ----
     for name, metric, scale in (("cpu", "cpu_us_per_req", 1), ("rps", "rps", 1e-3)):

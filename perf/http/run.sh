@@ -37,27 +37,20 @@
 # when every run completed, whether or not the targets were met.
 set -euo pipefail
 
-die() { echo "run.sh: error: $*" >&2; exit 1; }
-warn() { echo "run.sh: warning: $*" >&2; }
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=perf/lib.sh
+source "$HERE/../lib.sh"
 
 # ---- configuration ------------------------------------------------------
-DURATION=${DURATION:-$(printenv SECONDS || true)}
-DURATION=${DURATION:-5}
+duration_from_env
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-1}
 IDLE_CONNS=${IDLE_CONNS:-10000}
-for v in DURATION ROUNDS WARMUP IDLE_CONNS; do
-  [[ ${!v} =~ ^[0-9]+$ ]] || die "${v/DURATION/SECONDS} must be a non-negative integer, got '${!v}'"
-done
+require_uints DURATION ROUNDS WARMUP IDLE_CONNS
 ((DURATION >= 1 && ROUNDS >= 1 && IDLE_CONNS >= 1)) ||
   die "SECONDS, ROUNDS and IDLE_CONNS must be at least 1"
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD_ARG=${1:-build-release}
-if [[ $BUILD_ARG != /* && ! -d $BUILD_ARG ]]; then BUILD_ARG=$ROOT/$BUILD_ARG; fi
-[[ -d $BUILD_ARG ]] || die "build directory '$BUILD_ARG' not found (usage: $0 [BUILD_DIR])"
-BUILD=$(cd "$BUILD_ARG" && pwd)
+find_build_dir "${1:-build-release}"
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/perf/results}
 cd "$ROOT" # weft-hello's --config path is relative to the repository root
 
@@ -70,9 +63,7 @@ for bin in "$FLOOR" "$IDLE" "$WEFT"; do
   build it with: cmake --build $BUILD --target weft-hello epoll_http idle_conns"
 done
 [[ -x $NGINX ]] || die "missing $NGINX (apt-get install nginx-light, or set NGINX=path)"
-for tool in wrk python3 taskset timeout; do
-  command -v $tool >/dev/null || die "'$tool' not found in PATH"
-done
+require_tools wrk python3 taskset timeout
 if [[ -z ${WEFT_HELLO_OVERRIDE:-} && ! -f conf/hello.toml ]]; then
   die "missing $ROOT/conf/hello.toml (weft-hello's config)"
 fi
@@ -83,24 +74,8 @@ if [[ -n ${WEFT_HELLO_OVERRIDE:-} ]]; then
 fi
 
 # ---- pinning and limits -------------------------------------------------
-# The allowed list can be "0-1" or "2,4-5" inside a cpuset: expand it.
-allowed_cpus() {
-  local list part
-  list=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
-  IFS=, read -ra parts <<<"$list"
-  for part in "${parts[@]}"; do
-    if [[ $part == *-* ]]; then seq "${part%-*}" "${part#*-}"; else echo "$part"; fi
-  done
-}
-mapfile -t CPUS < <(allowed_cpus)
 # CPU per request is read off the server's core, so pinning is not optional.
-((${#CPUS[@]} >= 2)) || die "needs 2 usable CPUs (server and load each get one), found ${#CPUS[@]}"
-SERVER_CPU=${SERVER_CPU:-${CPUS[1]}}
-LOAD_CPU=${LOAD_CPU:-${CPUS[0]}}
-[[ $SERVER_CPU =~ ^[0-9]+$ && $LOAD_CPU =~ ^[0-9]+$ && $SERVER_CPU != "$LOAD_CPU" ]] ||
-  die "SERVER_CPU and LOAD_CPU must be two different CPU numbers"
-PIN_SERVER=(taskset -c "$SERVER_CPU")
-PIN_LOAD=(taskset -c "$LOAD_CPU")
+pin_cpus server
 
 # Servers and idle_conns inherit this; without root's CAP_SYS_RESOURCE the
 # hard limit caps it.
@@ -114,57 +89,19 @@ ulimit -n "$NOFILE"
   die "open-file limit $NOFILE is too low for IDLE_CONNS=$IDLE_CONNS (raise ulimit -Hn)"
 
 # ---- server lifecycle ---------------------------------------------------
-TMP=$(mktemp -d)
-SERVER_PID="" CLIENT_PID=""
-cleanup() {
-  local pid
-  for pid in $CLIENT_PID $SERVER_PID; do
-    kill -TERM "$pid" 2>/dev/null || continue
-    sleep 0.2
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-nginx_conf() { # port dir -> nginx.conf for a foreground, single-process nginx
-  cat <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile $NOFILE;
-pid $2/nginx.pid;
-error_log $2/error.log warn;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $2/body;
-  proxy_temp_path $2/proxy;
-  fastcgi_temp_path $2/fastcgi;
-  uwsgi_temp_path $2/uwsgi;
-  scgi_temp_path $2/scgi;
-  server {
-    listen 127.0.0.1:$1 backlog=4096;
-    location / { default_type text/plain; return 200 "Hello, World!"; }
-  }
-}
-EOF
-}
+setup_tmp_and_cleanup CLIENT_PID SERVER_PID
 
 server_cmd() { # kind port -> the command line, one word per line
   case $1 in
     floor) printf '%s\n' "$FLOOR" --port "$2" ;;
     nginx) local dir=$TMP/nginx-$2
            mkdir -p "$dir"
-           nginx_conf "$2" "$dir" >"$dir/nginx.conf"
+           nginx_conf "$dir" 20000 "worker_rlimit_nofile $NOFILE;" >"$dir/nginx.conf" <<EOF
+  server {
+    listen 127.0.0.1:$2 backlog=4096;
+    location / { default_type text/plain; return 200 "Hello, World!"; }
+  }
+EOF
            printf '%s\n' "$NGINX" -p "$dir/" -e "$dir/error.log" -c "$dir/nginx.conf" ;;
     weft-*) if $SELF_TEST; then printf '%s\n' "$WEFT" --port "$2"; else
               printf '%s\n' "$WEFT" --config conf/hello.toml --listen "127.0.0.1:$2" \
@@ -177,61 +114,16 @@ start_server() { # kind port log
   mapfile -t cmd < <(server_cmd "$1" "$2")
   "${PIN_SERVER[@]}" "${cmd[@]}" >"$3" 2>&1 &
   SERVER_PID=$!
-  local _
-  for _ in $(seq 100); do # up to 10 s for the port to accept
-    kill -0 "$SERVER_PID" 2>/dev/null ||
-      { cat "$3" "$TMP/nginx-$2/error.log" >&2 2>/dev/null; SERVER_PID="";
-        die "$1 exited before accepting on port $2 (log above)"; }
-    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null ||
-    { cat "$3" >&2; die "$1 did not accept on 127.0.0.1:$2 within 10 s (log above)"; }
-  # weft may pin its reactor thread itself; on the load's CPU the figures
-  # would be meaningless, so check every thread's affinity.
-  local f cpus
-  for f in /proc/"$SERVER_PID"/task/*/status; do
-    cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$f" 2>/dev/null) || continue
-    [[ -z $cpus || $cpus == "$SERVER_CPU" ]] ||
-      warn "$1: thread ${f%/status} may run on CPUs $cpus, expected only $SERVER_CPU"
-  done
+  wait_port "$1" "$SERVER_PID" "$2" "$3" "$TMP/$1-$2/error.log"
+  check_affinity "$1" "$SERVER_PID"
 }
 
 stop_server() { # kind
-  local _ status=0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    warn "$1 ignored SIGTERM for 5 s; killing it"
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait "$SERVER_PID" 2>/dev/null || status=$?
-  ((status == 0 || status == 143)) || warn "$1 exited with status $status after SIGTERM"
+  stop_process "$1" "$SERVER_PID"
   SERVER_PID=""
 }
 
-# ---- counters -----------------------------------------------------------
-CLK_TCK=$(getconf CLK_TCK)
-cpu_busy() { # cpu -> busy ticks: user nice system irq softirq (no idle, iowait, steal)
-  awk -v cpu="cpu$1" '$1 == cpu { print $2 + $3 + $4 + $7 + $8 }' /proc/stat
-}
-proc_ticks() { # utime + stime of the server; the name may hold spaces, so skip past ")"
-  local -a f
-  [[ -r /proc/$SERVER_PID/stat ]] || die "the server (pid $SERVER_PID) exited during the run"
-  read -ra f <<<"$(sed 's/.*) //' "/proc/$SERVER_PID/stat")"
-  echo $((f[11] + f[12]))
-}
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status"; }
-
-# Busy % of the server and load CPUs over 0.5 s while the server is idle;
-# prints the larger.  Anything well above zero is someone else's work.
-idle_busy_pct() {
-  local s0 l0 s1 l1
-  s0=$(cpu_busy "$SERVER_CPU") l0=$(cpu_busy "$LOAD_CPU")
-  sleep 0.5
-  s1=$(cpu_busy "$SERVER_CPU") l1=$(cpu_busy "$LOAD_CPU")
-  echo $(((s1 - s0 > l1 - l0 ? s1 - s0 : l1 - l0) * 200 / CLK_TCK))
-}
 
 # ---- one wrk run --------------------------------------------------------
 declare -A LOAD_CONNS=([ka50]=50 [ka256]=256 [pipe16]=256)
@@ -243,47 +135,25 @@ wrk_args() { # load seconds port
   [[ $1 == pipe* ]] && echo -- "${1#pipe}"
   return 0
 }
-run_wrk() { # load seconds port -> wrk's output in $TMP/wrk.out
-  local rc=0
-  # shellcheck disable=SC2046 # wrk_args prints words without spaces
-  "${PIN_LOAD[@]}" timeout $(($2 + 30)) wrk $(wrk_args "$@") >"$TMP/wrk.out" 2>&1 &
-  CLIENT_PID=$!
-  wait "$CLIENT_PID" || rc=$?
-  CLIENT_PID=""
-  ((rc == 0)) || { cat "$TMP/wrk.out" >&2; die "wrk ($1) failed with status $rc (output above)"; }
-}
-wrk_latency_us() { # percentile -> from the "Latency Distribution" block
-  awk -v p="$1%" '$1 == p { v = $2 + 0; u = $2; sub(/^[0-9.]+/, "", u);
-    print v * (u == "s" ? 1e6 : u == "ms" ? 1e3 : 1); exit }' "$TMP/wrk.out"
-}
-wrk_errors() { # -> "connect read write timeout non2xx"
-  local e
-  e=$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' "$TMP/wrk.out")
-  echo "${e:-0 0 0 0} $(sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$TMP/wrk.out" | grep . || echo 0)"
-}
-
 measure() { # round kind load port -> one row appended to $TMP/runs.tsv
-  local before after disturbed=false attempt
-  for attempt in 1 2 3; do # give a passing neighbour 2 s to finish
-    before=$(idle_busy_pct)
-    ((before > 10)) || break
-    ((attempt < 3)) && sleep 1
-  done
-  ((WARMUP == 0)) || run_wrk "$3" "$WARMUP" "$4"
+  local before after disturbed=false
+  before=$(quiet_busy_pct)
+  # shellcheck disable=SC2046 # wrk_args prints words without spaces
+  ((WARMUP == 0)) || run_wrk "wrk ($3)" "$WARMUP" "$TMP/wrk.out" $(wrk_args "$3" "$WARMUP" "$4")
   local c0 p0 t0 c1 p1 t1 requests rps p50 p99 errs
-  c0=$(cpu_busy "$SERVER_CPU") p0=$(proc_ticks) t0=$(date +%s%N)
-  run_wrk "$3" "$DURATION" "$4"
-  c1=$(cpu_busy "$SERVER_CPU") p1=$(proc_ticks) t1=$(date +%s%N)
+  c0=$(cpu_busy "$SERVER_CPU") p0=$(proc_ticks "the server" "$SERVER_PID") t0=$(date +%s%N)
+  # shellcheck disable=SC2046
+  run_wrk "wrk ($3)" "$DURATION" "$TMP/wrk.out" $(wrk_args "$3" "$DURATION" "$4")
+  c1=$(cpu_busy "$SERVER_CPU") p1=$(proc_ticks "the server" "$SERVER_PID") t1=$(date +%s%N)
   after=$(idle_busy_pct) # a neighbour that came during the run is likely still there
-  ((before > 10 || after > 10)) && disturbed=true
-  requests=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$TMP/wrk.out")
-  rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$TMP/wrk.out")
-  p50=$(wrk_latency_us 50) p99=$(wrk_latency_us 99)
+  cpus_disturbed "$before" "$after" && disturbed=true
+  requests=$(wrk_requests "$TMP/wrk.out") rps=$(wrk_rps "$TMP/wrk.out")
+  p50=$(wrk_latency_us "$TMP/wrk.out" 50) p99=$(wrk_latency_us "$TMP/wrk.out" 99)
   # wrk 4.1 corrects for coordinated omission with an interval computed per
   # response, 16x too short under pipelining: its percentiles come out low or
   # 0 (wg/wrk#236), so pipelined runs report none.
   [[ $3 == pipe* ]] && p50=- p99=-
-  read -ra errs <<<"$(wrk_errors)"
+  read -ra errs <<<"$(wrk_errors "$TMP/wrk.out")"
   [[ -n $requests && -n $rps && -n $p50 && -n $p99 ]] ||
     { cat "$TMP/wrk.out" >&2; die "could not parse wrk's output for $2 $3 (above)"; }
   ((requests > 0)) || { cat "$TMP/wrk.out" >&2; die "$2 served no requests under $3"; }
@@ -335,8 +205,8 @@ measure_idle() { # kind -> one row appended to $TMP/idle.tsv
 
 # ---- run: interleaved rounds, server order rotated each round ------------
 KINDS=(floor nginx weft-io_uring weft-epoll)
-WRK_VERSION=$(wrk -v 2>&1 | head -n 1 | awk '{ print $2 }' || true)
-NGINX_VERSION=$("$NGINX" -v 2>&1 | sed 's/.*nginx\///')
+WRK_VERSION=$(wrk_version)
+NGINX_VERSION=$(nginx_version "$NGINX")
 echo "http benchmark: loads ${LOADS[*]}, ${DURATION} s measured (+${WARMUP} s warm-up) x $ROUNDS" \
   "rounds; server on CPU $SERVER_CPU, wrk $WRK_VERSION -t1 on CPU $LOAD_CPU; nginx $NGINX_VERSION"
 : >"$TMP/runs.tsv"
@@ -348,9 +218,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     start_server "$kind" "$port" "$TMP/$kind.log"
     for load in "${LOADS[@]}"; do measure "$r" "$kind" "$load" "$port"; done
     stop_server "$kind"
-    if [[ $kind == weft-io_uring ]] && grep -qiE 'fall(ing)? ?back' "$TMP/$kind.log"; then
-      warn "weft-io_uring logged a fallback; that row may really be epoll: $(grep -iE -m1 'fall' "$TMP/$kind.log")"
-    fi
+    warn_io_uring_fallback "$kind" "$TMP/$kind.log"
   done
 done
 for kind in "${KINDS[@]}"; do measure_idle "$kind"; done
@@ -359,7 +227,7 @@ for kind in "${KINDS[@]}"; do measure_idle "$kind"; done
 mkdir -p "$RESULTS_DIR"
 DATE=$(date +%F)
 OUT=$RESULTS_DIR/http-$DATE.json
-CPU_MODEL=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
+CPU_MODEL=$(cpu_model)
 echo
 python3 "$HERE/report.py" --runs "$TMP/runs.tsv" --idle "$TMP/idle.tsv" --json "$OUT" \
   --chart-data "$TMP/chart" --meta self_test="$SELF_TEST" rounds="$ROUNDS" \

@@ -25,136 +25,50 @@
 # ratios; exits 0 when every run completed.
 set -euo pipefail
 
-die() { echo "run.sh: error: $*" >&2; exit 1; }
-warn() { echo "run.sh: warning: $*" >&2; }
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=perf/lib.sh
+source "$HERE/../lib.sh"
 
 # ---- configuration ------------------------------------------------------
-DURATION=${DURATION:-$(printenv SECONDS || true)}
-DURATION=${DURATION:-5}
+duration_from_env
 WARMUP=${WARMUP:-1}
 ITERATIONS=${ITERATIONS:-100000}
 HASH_CONNS=${HASH_CONNS:-4}
 HEALTHZ_CONNS=${HEALTHZ_CONNS:-10}
 BACKEND=${BACKEND:-automatic}
-for v in DURATION WARMUP ITERATIONS HASH_CONNS HEALTHZ_CONNS; do
-  [[ ${!v} =~ ^[0-9]+$ ]] || die "${v/DURATION/SECONDS} must be a non-negative integer, got '${!v}'"
-done
+require_uints DURATION WARMUP ITERATIONS HASH_CONNS HEALTHZ_CONNS
 ((DURATION >= 1 && ITERATIONS >= 1 && HASH_CONNS >= 1 && HEALTHZ_CONNS >= 1)) ||
   die "SECONDS, ITERATIONS, HASH_CONNS and HEALTHZ_CONNS must be at least 1"
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD_ARG=${1:-build-release}
-if [[ $BUILD_ARG != /* && ! -d $BUILD_ARG ]]; then BUILD_ARG=$ROOT/$BUILD_ARG; fi
-[[ -d $BUILD_ARG ]] || die "build directory '$BUILD_ARG' not found (usage: $0 [BUILD_DIR])"
-BUILD=$(cd "$BUILD_ARG" && pwd)
+find_build_dir "${1:-build-release}"
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/perf/results}
 WEFT=$BUILD/examples/offload/weft-offload
 [[ -x $WEFT ]] || die "missing binary $WEFT
   build it with: cmake --build $BUILD --target weft-offload"
-for tool in wrk python3 taskset timeout; do
-  command -v $tool >/dev/null || die "'$tool' not found in PATH"
-done
+require_tools wrk python3 taskset timeout
 
 # ---- pinning ------------------------------------------------------------
-allowed_cpus() { # "0-1" or "2,4-5" -> one CPU a line
-  local list part
-  list=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
-  IFS=, read -ra parts <<<"$list"
-  for part in "${parts[@]}"; do
-    if [[ $part == *-* ]]; then seq "${part%-*}" "${part#*-}"; else echo "$part"; fi
-  done
-}
-mapfile -t CPUS < <(allowed_cpus)
-((${#CPUS[@]} >= 2)) || die "needs 2 usable CPUs (server and load each get one), found ${#CPUS[@]}"
-SERVER_CPU=${SERVER_CPU:-${CPUS[1]}}
-LOAD_CPU=${LOAD_CPU:-${CPUS[0]}}
-[[ $SERVER_CPU =~ ^[0-9]+$ && $LOAD_CPU =~ ^[0-9]+$ && $SERVER_CPU != "$LOAD_CPU" ]] ||
-  die "SERVER_CPU and LOAD_CPU must be two different CPU numbers"
-PIN_SERVER=(taskset -c "$SERVER_CPU")
-PIN_LOAD=(taskset -c "$LOAD_CPU")
+pin_cpus server
 
 # ---- server lifecycle ---------------------------------------------------
-TMP=$(mktemp -d)
-SERVER_PID="" HASH_PID="" HEALTHZ_PID=""
-cleanup() {
-  local pid
-  for pid in $HEALTHZ_PID $HASH_PID $SERVER_PID; do
-    kill -TERM "$pid" 2>/dev/null || continue
-    sleep 0.2
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+setup_tmp_and_cleanup HEALTHZ_PID HASH_PID SERVER_PID
 
 start_server() { # mode port -> SERVER_PID; the log in $TMP/mode.log
-  local inline=false _
+  local inline=false
   [[ $1 == inline ]] && inline=true
   printf '[offload]\niterations = %d\ninline = %s\n' "$ITERATIONS" "$inline" >"$TMP/$1.toml"
   "${PIN_SERVER[@]}" "$WEFT" --config "$TMP/$1.toml" --listen "127.0.0.1:$2" --cores 1 \
     --backend "$BACKEND" >"$TMP/$1.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 100); do # up to 10 s for the port to accept
-    kill -0 "$SERVER_PID" 2>/dev/null ||
-      { cat "$TMP/$1.log" >&2; SERVER_PID=""; die "weft-offload ($1) exited before accepting (log above)"; }
-    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null ||
-    { cat "$TMP/$1.log" >&2; die "weft-offload ($1) did not accept on 127.0.0.1:$2 within 10 s (log above)"; }
+  wait_port "weft-offload ($1)" "$SERVER_PID" "$2" "$TMP/$1.log"
   # The reactor and the offload pool must all stay on the server's CPU: the point is
   # what they do to each other on one core.
-  local f cpus
-  for f in /proc/"$SERVER_PID"/task/*/status; do
-    cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$f" 2>/dev/null) || continue
-    [[ -z $cpus || $cpus == "$SERVER_CPU" ]] ||
-      warn "$1: thread ${f%/status} may run on CPUs $cpus, expected only $SERVER_CPU"
-  done
+  check_affinity "$1" "$SERVER_PID"
 }
 
 stop_server() { # mode
-  local _ status=0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    warn "weft-offload ($1) ignored SIGTERM for 10 s; killing it"
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait "$SERVER_PID" 2>/dev/null || status=$?
-  ((status == 0 || status == 143)) || warn "weft-offload ($1) exited with status $status after SIGTERM"
+  stop_process "weft-offload ($1)" "$SERVER_PID" 10
   SERVER_PID=""
-}
-
-proc_ticks() { # utime + stime of the server (all its threads)
-  local -a f
-  [[ -r /proc/$SERVER_PID/stat ]] || die "the server (pid $SERVER_PID) exited during the run"
-  read -ra f <<<"$(sed 's/.*) //' "/proc/$SERVER_PID/stat")"
-  echo $((f[11] + f[12]))
-}
-
-# ---- wrk output ---------------------------------------------------------
-wrk_latency_us() { # file percentile -> from the "Latency Distribution" block
-  awk -v p="$2%" '$1 == p { v = $2 + 0; u = $2; sub(/^[0-9.]+/, "", u);
-    printf "%.0f\n", v * (u == "s" ? 1e6 : u == "ms" ? 1e3 : 1); exit }' "$1"
-}
-wrk_max_us() { # file -> the Latency line's Max column
-  awk '$1 == "Latency" && NF >= 4 { v = $4 + 0; u = $4; sub(/^[0-9.]+/, "", u);
-    printf "%.0f\n", v * (u == "s" ? 1e6 : u == "ms" ? 1e3 : u == "m" ? 6e7 : 1); exit }' "$1"
-}
-wrk_requests() { sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$1"; }
-wrk_rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
-wrk_errors() { # file -> total socket errors + non-2xx
-  local e n
-  e=$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1+\2+\3+\4/p' "$1")
-  n=$(sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$1")
-  echo $((${e:-0} + ${n:-0}))
 }
 
 # ---- one mode -----------------------------------------------------------
@@ -167,13 +81,13 @@ measure() { # mode -> one row appended to $TMP/runs.tsv
     --timeout 30s --latency -s "$HERE/hash.lua" "http://127.0.0.1:$port/hash" >"$TMP/$1-hash.out" 2>&1 &
   HASH_PID=$!
   sleep "$WARMUP"
-  p0=$(proc_ticks) t0=$(date +%s%N)
+  p0=$(proc_ticks "the server" "$SERVER_PID") t0=$(date +%s%N)
   "${PIN_LOAD[@]}" timeout $((DURATION + 60)) wrk -t1 -c"$HEALTHZ_CONNS" -d"$DURATION"s --timeout 30s --latency \
     "http://127.0.0.1:$port/healthz" >"$TMP/$1-healthz.out" 2>&1 &
   HEALTHZ_PID=$!
   wait "$HEALTHZ_PID" || rc=$?
   HEALTHZ_PID=""
-  p1=$(proc_ticks) t1=$(date +%s%N)
+  p1=$(proc_ticks "the server" "$SERVER_PID") t1=$(date +%s%N)
   ((rc == 0)) || { cat "$TMP/$1-healthz.out" >&2; die "wrk /healthz ($1) failed with status $rc (output above)"; }
   wait "$HASH_PID" || rc=$?
   HASH_PID=""
@@ -181,14 +95,15 @@ measure() { # mode -> one row appended to $TMP/runs.tsv
   stop_server "$1"
   local h=$TMP/$1-healthz.out x=$TMP/$1-hash.out
   local hz_req hz_rps hz_p50 hz_p99 hz_max hz_err hash_req hash_rps hash_p50 hash_err cpu_pct
-  hz_req=$(wrk_requests "$h") hz_rps=$(wrk_rps "$h") hz_p50=$(wrk_latency_us "$h" 50)
-  hz_p99=$(wrk_latency_us "$h" 99) hz_max=$(wrk_max_us "$h") hz_err=$(wrk_errors "$h")
-  hash_req=$(wrk_requests "$x") hash_rps=$(wrk_rps "$x") hash_p50=$(wrk_latency_us "$x" 50) hash_err=$(wrk_errors "$x")
+  hz_req=$(wrk_requests "$h") hz_rps=$(wrk_rps "$h") hz_p50=$(wrk_latency_us "$h" 50 %.0f)
+  hz_p99=$(wrk_latency_us "$h" 99 %.0f) hz_max=$(wrk_max_us "$h" %.0f) hz_err=$(wrk_error_total "$h")
+  hash_req=$(wrk_requests "$x") hash_rps=$(wrk_rps "$x") hash_p50=$(wrk_latency_us "$x" 50 %.0f)
+  hash_err=$(wrk_error_total "$x")
   [[ -n $hz_req && -n $hz_rps && -n $hz_p50 && -n $hz_p99 && -n $hz_max && -n $hash_req && -n $hash_rps &&
      -n $hash_p50 ]] || { cat "$h" "$x" >&2; die "could not parse wrk's output for $1 (above)"; }
   ((hz_req > 0 && hash_req > 0)) || { cat "$h" "$x" >&2; die "$1: a wrk completed no requests (above)"; }
   # The server's CPU time over the /healthz run, in % of one CPU (100 = its core saturated).
-  cpu_pct=$(awk "BEGIN { printf \"%.0f\", ($p1 - $p0) / $(getconf CLK_TCK) * 1e11 / ($t1 - $t0) }")
+  cpu_pct=$(awk "BEGIN { printf \"%.0f\", ($p1 - $p0) / $CLK_TCK * 1e11 / ($t1 - $t0) }")
   printf '%s\t' "$1" "$hz_req" "$hz_rps" "$hz_p50" "$hz_p99" "$hz_max" "$hz_err" "$hash_req" "$hash_rps" \
     "$hash_p50" "$hash_err" >>"$TMP/runs.tsv"
   echo "$cpu_pct" >>"$TMP/runs.tsv"
@@ -197,7 +112,7 @@ measure() { # mode -> one row appended to $TMP/runs.tsv
 }
 
 # ---- run, report, JSON line ---------------------------------------------
-WRK_VERSION=$(wrk -v 2>&1 | head -n 1 | awk '{ print $2 }' || true)
+WRK_VERSION=$(wrk_version)
 echo "offload benchmark: /healthz wrk -t1 -c$HEALTHZ_CONNS for ${DURATION} s under /hash wrk -t1 -c$HASH_CONNS" \
   "($ITERATIONS PBKDF2 iterations, ${WARMUP} s ahead); weft-offload --cores 1 --backend $BACKEND on CPU" \
   "$SERVER_CPU, wrk $WRK_VERSION on CPU $LOAD_CPU"

@@ -6,21 +6,14 @@ with their spread, the ratios of weft to nginx and to h2o next to the issue's
 targets, and appends one JSON line to --json. Failed runs (any socket error or
 non-2xx response) are listed but left out of the medians and the ratios.
 """
-import argparse
-import datetime
-import importlib.util
-import json
 import os
 import sys
 
-# number() and spread() are perf/http/report.py's; loaded by path (both files
-# are named report.py), without leaving a __pycache__ in perf/http.
-sys.dont_write_bytecode = True
-_spec = importlib.util.spec_from_file_location(
-    "http_report", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http", "report.py"))
-_http_report = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_http_report)
-number, spread = _http_report.number, _http_report.spread
+sys.dont_write_bytecode = True  # no __pycache__ next to the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from report_common import (LOAD_BOUND_PCT, NOISY_SPREAD, append_json_line,  # noqa: E402
+                           arg_parser, disturbed_warning, noisy_warning, now_iso,
+                           parse_meta, ratio, read_runs, spread)
 
 KINDS = ["weft-io_uring", "weft-epoll", "nginx", "h2o"]
 WEFT = ["weft-io_uring", "weft-epoll"]
@@ -29,7 +22,6 @@ RUN_FIELDS = ["round", "proxy", "requests", "rps", "p50_us", "p99_us", "cpu_us_p
               "proxy_cpu_us_per_req", "backend_cpu_us_per_req", "core_busy_pct",
               "upstream_connects", "err_connect", "err_read", "err_write", "err_timeout",
               "non2xx", "failed", "disturbed", "busy_pct_before", "busy_pct_after"]
-ERROR_FIELDS = ["err_connect", "err_read", "err_write", "err_timeout", "non2xx"]
 METRICS = ["rps", "p50_us", "p99_us", "cpu_us_per_req", "proxy_cpu_us_per_req",
            "backend_cpu_us_per_req", "core_busy_pct", "upstream_connects"]
 # The issue's targets: weft's req/s at least this many times the reference's,
@@ -37,19 +29,7 @@ METRICS = ["rps", "p50_us", "p99_us", "cpu_us_per_req", "proxy_cpu_us_per_req",
 RPS_MIN = {"nginx": 2.0, "h2o": 1.5}
 # The issue's reference figures (its machine, not necessarily this one).
 REFERENCE = {"nginx": {"rps": 26000, "p99_us": 3000}, "h2o": {"rps": 35000, "p99_us": 2500}}
-NOISY_SPREAD = 0.10  # per-round ratios further apart than this: unreliable
-LOAD_BOUND_PCT = 90  # shared core less busy than this: wrk was the bottleneck
 REUSE_MAX = 0.01  # upstream connects per request above this: no upstream pooling
-
-
-def read_runs(path):
-    runs = []
-    with open(path) as f:
-        for line in f:
-            row = dict(zip(RUN_FIELDS, (number(v) for v in line.rstrip("\n").split("\t"))))
-            row["errors"] = sum(row[k] for k in ERROR_FIELDS)
-            runs.append(row)
-    return runs
 
 
 def summarise(runs):
@@ -64,32 +44,15 @@ def summarise(runs):
     return out
 
 
-def ratio(summary, metric, kind, ref):
-    """Ratio of medians, plus the paired per-round ratios (rounds interleave,
-    so a slow drift of the machine cancels out of those); None without data."""
-    a, b = summary[kind], summary[ref]
-    if a[metric] is None or b[metric] is None or not b[metric]["median"]:
-        return None
-    rounds = sorted(set(a["by_round"]) & set(b["by_round"]))
-    per_round = [a["by_round"][r][metric] / b["by_round"][r][metric] for r in rounds
-                 if b["by_round"][r][metric]]
-    return {"ratio": round(a[metric]["median"] / b[metric]["median"], 3),
-            "per_round": [round(x, 3) for x in per_round]}
-
-
 def fmt(value, spec):
     return "-" if value is None else format(value, spec)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", required=True)
-    ap.add_argument("--json", required=True)
-    ap.add_argument("--meta", nargs="*", default=[], help="key=value pairs for the JSON")
-    args = ap.parse_args()
-    meta = {k: number(v) for k, v in (kv.split("=", 1) for kv in args.meta)}
+    args = arg_parser().parse_args()
+    meta = parse_meta(args.meta)
 
-    runs = read_runs(args.runs)
+    runs = read_runs(args.runs, RUN_FIELDS)
     summary = summarise(runs)
 
     # ---- table ----
@@ -151,14 +114,14 @@ def main():
                   " all targets MISSED")
             continue
         for ref in REFS:
-            r = ratios[kind][f"rps_vs_{ref}"] = ratio(summary, "rps", kind, ref)
+            r = ratios[kind][f"rps_vs_{ref}"] = ratio(summary[kind], summary[ref], "rps")
             targets[kind][f"rps_vs_{ref}"] = show(kind, f"req/s vs {ref}", r, ">=", RPS_MIN[ref],
                                                   clean, extra)
-            r = ratios[kind][f"p99_vs_{ref}"] = ratio(summary, "p99_us", kind, ref)
+            r = ratios[kind][f"p99_vs_{ref}"] = ratio(summary[kind], summary[ref], "p99_us")
             targets[kind][f"p99_vs_{ref}"] = show(kind, f"p99 vs {ref}", r, "<", 1.0, clean, extra)
-            r = ratios[kind][f"p50_vs_{ref}"] = ratio(summary, "p50_us", kind, ref)
+            r = ratios[kind][f"p50_vs_{ref}"] = ratio(summary[kind], summary[ref], "p50_us")
             show(kind, f"p50 vs {ref}", r)
-            r = ratios[kind][f"cpu_vs_{ref}"] = ratio(summary, "cpu_us_per_req", kind, ref)
+            r = ratios[kind][f"cpu_vs_{ref}"] = ratio(summary[kind], summary[ref], "cpu_us_per_req")
             show(kind, f"core CPU/req vs {ref}", r)
         met = all(t["met"] for t in targets[kind].values())
         print(f"  {kind:<14}all targets: {'met' if met else 'MISSED'}")
@@ -171,8 +134,7 @@ def main():
                           for r in runs if r["failed"]))
     disturbed = sum(1 for r in runs if r["disturbed"])
     if disturbed:
-        print(f"warning: {disturbed} run(s) had another process busy on these CPUs"
-              " (DISTURBED above); their figures are in the medians")
+        print(disturbed_warning(disturbed))
     for kind in KINDS:
         s = summary[kind]
         if s["upstream_connects"] and s["rps"] and \
@@ -185,8 +147,7 @@ def main():
         print(f"note: the shared core was under {LOAD_BOUND_PCT}% busy for: " + ", ".join(load_bound)
               + ".\n  There wrk -t1 was the bottleneck: req/s says how fast wrk is")
     if noisy:
-        print(f"warning: per-round ratios vary by more than {NOISY_SPREAD:.0%} for: "
-              + "; ".join(noisy) + ". Rerun on a quiet machine or with more ROUNDS")
+        print(noisy_warning(noisy))
 
     # ---- JSON line ----
     def proxy_json(kind):
@@ -196,7 +157,7 @@ def main():
 
     record = {
         "benchmark": "proxy",
-        "time": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "time": now_iso(),
         "self_test": meta.pop("self_test"),
         "reliable": disturbed == 0 and failed_runs == 0 and not noisy,
         "failed_runs": failed_runs,
@@ -209,8 +170,7 @@ def main():
         "targets": targets,
         "runs": runs,
     }
-    with open(args.json, "a") as f:
-        f.write(json.dumps(record, separators=(",", ":")) + "\n")
+    append_json_line(args.json, record)
 
 
 if __name__ == "__main__":

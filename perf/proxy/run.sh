@@ -52,26 +52,19 @@
 # when every run completed without errors, whether or not the targets were met.
 set -euo pipefail
 
-die() { echo "run.sh: error: $*" >&2; exit 1; }
-warn() { echo "run.sh: warning: $*" >&2; }
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=perf/lib.sh
+source "$HERE/../lib.sh"
 
 # ---- configuration ------------------------------------------------------
-DURATION=${DURATION:-$(printenv SECONDS || true)}
-DURATION=${DURATION:-5}
+duration_from_env
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-1}
 CONNS=50
-for v in DURATION ROUNDS WARMUP; do
-  [[ ${!v} =~ ^[0-9]+$ ]] || die "${v/DURATION/SECONDS} must be a non-negative integer, got '${!v}'"
-done
+require_uints DURATION ROUNDS WARMUP
 ((DURATION >= 1 && ROUNDS >= 1)) || die "SECONDS and ROUNDS must be at least 1"
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD_ARG=${1:-build-release}
-if [[ $BUILD_ARG != /* && ! -d $BUILD_ARG ]]; then BUILD_ARG=$ROOT/$BUILD_ARG; fi
-[[ -d $BUILD_ARG ]] || die "build directory '$BUILD_ARG' not found (usage: $0 [BUILD_DIR])"
-BUILD=$(cd "$BUILD_ARG" && pwd)
+find_build_dir "${1:-build-release}"
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/perf/results}
 cd "$ROOT" # weft-proxy's --config path is relative to the repository root
 
@@ -95,72 +88,17 @@ fi
   build it with: cmake --build $BUILD --target epoll_http"
 [[ -x $NGINX ]] || die "missing $NGINX (tools/install-deps.sh installs nginx, or set NGINX=path)"
 [[ -x $H2O ]] || die "missing $H2O (tools/install-deps.sh installs h2o, or set H2O=path)"
-for tool in wrk python3 taskset timeout; do
-  command -v $tool >/dev/null || die "'$tool' not found in PATH"
-done
+require_tools wrk python3 taskset timeout
 
 # ---- pinning ------------------------------------------------------------
-# The allowed list can be "0-1" or "2,4-5" inside a cpuset: expand it.
-allowed_cpus() {
-  local list part
-  list=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
-  IFS=, read -ra parts <<<"$list"
-  for part in "${parts[@]}"; do
-    if [[ $part == *-* ]]; then seq "${part%-*}" "${part#*-}"; else echo "$part"; fi
-  done
-}
-mapfile -t CPUS < <(allowed_cpus)
-((${#CPUS[@]} >= 2)) || die "needs 2 usable CPUs (proxy+backend and load each get one), found ${#CPUS[@]}"
-SERVER_CPU=${SERVER_CPU:-${CPUS[1]}}
-LOAD_CPU=${LOAD_CPU:-${CPUS[0]}}
-[[ $SERVER_CPU =~ ^[0-9]+$ && $LOAD_CPU =~ ^[0-9]+$ && $SERVER_CPU != "$LOAD_CPU" ]] ||
-  die "SERVER_CPU and LOAD_CPU must be two different CPU numbers"
-PIN_SERVER=(taskset -c "$SERVER_CPU")
-PIN_LOAD=(taskset -c "$LOAD_CPU")
+pin_cpus proxy+backend
 
 # ---- process lifecycle --------------------------------------------------
-TMP=$(mktemp -d)
-BACKEND_PID="" PROXY_PID="" CLIENT_PID=""
-cleanup() {
-  local pid
-  for pid in $CLIENT_PID $PROXY_PID $BACKEND_PID; do
-    kill -TERM "$pid" 2>/dev/null || continue
-    sleep 0.2
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+setup_tmp_and_cleanup CLIENT_PID PROXY_PID BACKEND_PID
 
 # Both run as the invoking user; as root they would switch to another unless told.
 AS_ROOT=""
 if [[ $(id -u) == 0 ]]; then AS_ROOT=1; fi
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-show_logs() { # name port log -> the process's output and its error log, if any
-  local f
-  for f in "$3" "$TMP/$1-$2/error.log"; do
-    [[ -s $f ]] && sed "s|^|  $1: |" "$f" >&2
-  done
-  return 0
-}
-
-wait_port() { # name pid port log -> returns once the port accepts; dies otherwise
-  local _
-  for _ in $(seq 100); do # up to 10 s
-    kill -0 "$2" 2>/dev/null ||
-      { show_logs "$1" "$3" "$4"; die "$1 exited before accepting on port $3 (log above)"; }
-    if (exec 3<>"/dev/tcp/127.0.0.1/$3") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  show_logs "$1" "$3" "$4"
-  die "$1 did not accept on 127.0.0.1:$3 within 10 s (log above)"
-}
 
 # One GET / with a 5 s timeout: must be 200 with the backend's body, so the
 # proxy really forwards (and a stand-in page or an error page is caught).
@@ -186,27 +124,11 @@ start_backend() {
   check_response backend "$BACKEND_PORT"
 }
 
-nginx_conf() { # port dir -> nginx.conf: one foreground process, upstream keep-alive pool
+proxy_nginx_conf() { # port dir -> nginx.conf: one foreground process, upstream keep-alive pool
   # Upstream keepalive_requests is raised like the client side's: with nginx's
   # default (1000) each pooled connection is closed and reopened every 1000
   # requests, a cost weft's pool does not have either.
-  cat <<EOF
-${AS_ROOT:+user root;}
-daemon off;
-master_process off;
-worker_processes 1;
-pid $2/nginx.pid;
-error_log $2/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $2/body;
-  proxy_temp_path $2/proxy;
-  fastcgi_temp_path $2/fastcgi;
-  uwsgi_temp_path $2/uwsgi;
-  scgi_temp_path $2/scgi;
+  nginx_conf "$2" 1024 ${AS_ROOT:+"user root;"} <<EOF
   upstream backend {
     server 127.0.0.1:$BACKEND_PORT;
     keepalive 64;
@@ -221,7 +143,6 @@ http {
       proxy_set_header Connection "";
     }
   }
-}
 EOF
 }
 
@@ -252,7 +173,7 @@ proxy_cmd() { # kind port -> the command line, one word per line
   local dir=$TMP/$1-$2
   mkdir -p "$dir"
   case $1 in
-    nginx) nginx_conf "$2" "$dir" >"$dir/nginx.conf"
+    nginx) proxy_nginx_conf "$2" "$dir" >"$dir/nginx.conf"
            printf '%s\n' "$NGINX" -p "$dir/" -e "$dir/error.log" -c "$dir/nginx.conf" ;;
     h2o) h2o_conf "$2" "$dir" >"$dir/h2o.conf"
          printf '%s\n' "$H2O" -c "$dir/h2o.conf" ;;
@@ -267,97 +188,40 @@ start_proxy() { # kind port log
   # TMPDIR: a stand-in's own temporary files go where cleanup finds them.
   TMPDIR=$TMP "${PIN_SERVER[@]}" "${cmd[@]}" >"$3" 2>&1 &
   PROXY_PID=$!
-  wait_port "$1" "$PROXY_PID" "$2" "$3"
-  # weft may pin its reactor thread itself; anywhere but the shared CPU the
-  # figures would be meaningless, so check every thread's affinity.
-  local f cpus
-  for f in /proc/"$PROXY_PID"/task/*/status; do
-    cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$f" 2>/dev/null) || continue
-    [[ -z $cpus || $cpus == "$SERVER_CPU" ]] ||
-      warn "$1: thread ${f%/status} may run on CPUs $cpus, expected only $SERVER_CPU"
-  done
+  wait_port "$1" "$PROXY_PID" "$2" "$3" "$TMP/$1-$2/error.log"
+  check_affinity "$1" "$PROXY_PID"
   check_response "$1" "$2"
 }
 
 stop_proxy() { # kind
-  local _ status=0
-  kill -TERM "$PROXY_PID" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$PROXY_PID" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$PROXY_PID" 2>/dev/null; then
-    warn "$1 ignored SIGTERM for 5 s; killing it"
-    kill -KILL "$PROXY_PID" 2>/dev/null || true
-  fi
-  wait "$PROXY_PID" 2>/dev/null || status=$?
-  ((status == 0 || status == 143)) || warn "$1 exited with status $status after SIGTERM"
+  stop_process "$1" "$PROXY_PID"
   PROXY_PID=""
 }
 
-# ---- counters -----------------------------------------------------------
-CLK_TCK=$(getconf CLK_TCK)
-cpu_busy() { # cpu -> busy ticks: user nice system irq softirq (no idle, iowait, steal)
-  awk -v cpu="cpu$1" '$1 == cpu { print $2 + $3 + $4 + $7 + $8 }' /proc/stat
-}
-proc_ticks() { # name pid -> utime + stime; the name may hold spaces, so skip past ")"
-  local -a f
-  [[ -r /proc/$2/stat ]] || die "$1 (pid $2) exited during the run"
-  read -ra f <<<"$(sed 's/.*) //' "/proc/$2/stat")"
-  echo $((f[11] + f[12]))
-}
 active_opens() { # TCP connections this network namespace has opened so far
   awk '$1 == "Tcp:" && $2 ~ /^[0-9]+$/ { print $6 }' /proc/net/snmp
 }
 
-# Busy % of the two CPUs over 0.5 s while the proxy is idle; prints the larger.
-# Anything well above zero is someone else's work.
-idle_busy_pct() {
-  local s0 l0 s1 l1
-  s0=$(cpu_busy "$SERVER_CPU") l0=$(cpu_busy "$LOAD_CPU")
-  sleep 0.5
-  s1=$(cpu_busy "$SERVER_CPU") l1=$(cpu_busy "$LOAD_CPU")
-  echo $(((s1 - s0 > l1 - l0 ? s1 - s0 : l1 - l0) * 200 / CLK_TCK))
-}
-
-# ---- one wrk run --------------------------------------------------------
-run_wrk() { # seconds port -> wrk's output in $TMP/wrk.out
-  local rc=0
-  "${PIN_LOAD[@]}" timeout $(($1 + 30)) wrk -t1 -c$CONNS -d"$1"s --latency \
-    "http://127.0.0.1:$2/" >"$TMP/wrk.out" 2>&1 &
-  CLIENT_PID=$!
-  wait "$CLIENT_PID" || rc=$?
-  CLIENT_PID=""
-  ((rc == 0)) || { cat "$TMP/wrk.out" >&2; die "wrk failed with status $rc (output above)"; }
-}
-wrk_latency_us() { # percentile -> from the "Latency Distribution" block
-  awk -v p="$1%" '$1 == p { v = $2 + 0; u = $2; sub(/^[0-9.]+/, "", u);
-    print v * (u == "s" ? 1e6 : u == "ms" ? 1e3 : 1); exit }' "$TMP/wrk.out"
-}
-wrk_errors() { # -> "connect read write timeout non2xx"
-  local e
-  e=$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' "$TMP/wrk.out")
-  echo "${e:-0 0 0 0} $(sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$TMP/wrk.out" | grep . || echo 0)"
+run_wrk_proxy() { # seconds port -> wrk's output in $TMP/wrk.out
+  run_wrk wrk "$1" "$TMP/wrk.out" -t1 -c$CONNS -d"$1"s --latency "http://127.0.0.1:$2/"
 }
 
 FAILED_RUNS=0
 measure() { # round kind port -> one row appended to $TMP/runs.tsv
-  local before after disturbed=false attempt
-  for attempt in 1 2 3; do # give a passing neighbour 2 s to finish
-    before=$(idle_busy_pct)
-    ((before > 10)) || break
-    ((attempt < 3)) && sleep 1
-  done
-  ((WARMUP == 0)) || run_wrk "$WARMUP" "$3"
+  local before after disturbed=false
+  before=$(quiet_busy_pct)
+  ((WARMUP == 0)) || run_wrk_proxy "$WARMUP" "$3"
   local c0 p0 b0 o0 t0 c1 p1 b1 o1 t1 requests rps p50 p99 errs
   c0=$(cpu_busy "$SERVER_CPU") p0=$(proc_ticks "$2" "$PROXY_PID")
   b0=$(proc_ticks backend "$BACKEND_PID") o0=$(active_opens) t0=$(date +%s%N)
-  run_wrk "$DURATION" "$3"
+  run_wrk_proxy "$DURATION" "$3"
   c1=$(cpu_busy "$SERVER_CPU") p1=$(proc_ticks "$2" "$PROXY_PID")
   b1=$(proc_ticks backend "$BACKEND_PID") o1=$(active_opens) t1=$(date +%s%N)
   after=$(idle_busy_pct) # a neighbour that came during the run is likely still there
-  ((before > 10 || after > 10)) && disturbed=true
-  requests=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$TMP/wrk.out")
-  rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$TMP/wrk.out")
-  p50=$(wrk_latency_us 50) p99=$(wrk_latency_us 99)
-  read -ra errs <<<"$(wrk_errors)"
+  cpus_disturbed "$before" "$after" && disturbed=true
+  requests=$(wrk_requests "$TMP/wrk.out") rps=$(wrk_rps "$TMP/wrk.out")
+  p50=$(wrk_latency_us "$TMP/wrk.out" 50) p99=$(wrk_latency_us "$TMP/wrk.out" 99)
+  read -ra errs <<<"$(wrk_errors "$TMP/wrk.out")"
   [[ -n $requests && -n $rps && -n $p50 && -n $p99 ]] ||
     { cat "$TMP/wrk.out" >&2; die "could not parse wrk's output for $2 (above)"; }
   local nerr=$((errs[0] + errs[1] + errs[2] + errs[3] + errs[4])) failed=false
@@ -383,13 +247,13 @@ measure() { # round kind port -> one row appended to $TMP/runs.tsv
 
 # ---- run: interleaved rounds, proxy order rotated each round -------------
 KINDS=(weft-io_uring weft-epoll nginx h2o)
-WRK_VERSION=$(wrk -v 2>&1 | head -n 1 | awk '{ print $2 }' || true)
-NGINX_VERSION=$("$NGINX" -v 2>&1 | sed 's/.*nginx\///')
+WRK_VERSION=$(wrk_version)
+NGINX_VERSION=$(nginx_version "$NGINX")
 H2O_VERSION=$("$H2O" -v 2>&1 | sed -n 's/^h2o version //p' | head -n 1)
 start_backend
 # The backend alone, for reference: 1 s straight at it.
-run_wrk 1 "$BACKEND_PORT"
-BACKEND_RPS=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$TMP/wrk.out")
+run_wrk_proxy 1 "$BACKEND_PORT"
+BACKEND_RPS=$(wrk_rps "$TMP/wrk.out")
 echo "proxy benchmark: wrk $WRK_VERSION -t1 -c$CONNS keep-alive on CPU $LOAD_CPU;" \
   "proxy and backend (epoll_http, port $BACKEND_PORT) on CPU $SERVER_CPU;" \
   "${DURATION} s measured (+${WARMUP} s warm-up) x $ROUNDS rounds; nginx $NGINX_VERSION, h2o $H2O_VERSION;" \
@@ -402,16 +266,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
     start_proxy "$kind" "$port" "$TMP/$kind.log"
     measure "$r" "$kind" "$port"
     stop_proxy "$kind"
-    if [[ $kind == weft-io_uring ]] && grep -qiE 'fall(ing)? ?back' "$TMP/$kind.log"; then
-      warn "weft-io_uring logged a fallback; that row may really be epoll: $(grep -iE -m1 'fall' "$TMP/$kind.log")"
-    fi
+    warn_io_uring_fallback "$kind" "$TMP/$kind.log"
   done
 done
 
 # ---- report and JSON line -----------------------------------------------
 mkdir -p "$RESULTS_DIR"
 OUT=$RESULTS_DIR/proxy-$(date +%F).json
-CPU_MODEL=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
+CPU_MODEL=$(cpu_model)
 echo
 python3 "$HERE/report.py" --runs "$TMP/runs.tsv" --json "$OUT" \
   --meta self_test="$SELF_TEST" rounds="$ROUNDS" seconds="$DURATION" warmup="$WARMUP" \

@@ -12,6 +12,9 @@
 # Environment: NGINX [/usr/sbin/nginx].
 set -euo pipefail
 
+# shellcheck source=perf/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" # nginx_conf
+
 die() { echo "stand-in.sh: error: $*" >&2; exit 2; }
 
 listen="" upstream=""
@@ -32,23 +35,7 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/stand-in.XXXXXX")
 as_root=""
 if [[ $(id -u) == 0 ]]; then as_root=1; fi # nginx would switch to "nobody"
-cat >"$dir/nginx.conf" <<EOF
-${as_root:+user root;}
-daemon off;
-master_process off;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
+nginx_conf "$dir" 1024 ${as_root:+"user root;"} >"$dir/nginx.conf" <<EOF
   upstream backend {
     server $upstream;
     keepalive 64;
@@ -63,7 +50,6 @@ http {
       proxy_set_header Connection "";
     }
   }
-}
 EOF
 echo "stand-in.sh: nginx on $listen -> $upstream (not weft-proxy)" >&2
 exec "$NGINX" -p "$dir/" -e "$dir/error.log" -c "$dir/nginx.conf"
