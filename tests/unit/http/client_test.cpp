@@ -6,6 +6,7 @@
 
 #include <weft/net/tcp_listener.hpp>
 #include <weft/net/tcp_stream.hpp>
+#include <weft/runtime/clock.hpp>
 #include <weft/runtime/join.hpp>
 #include <weft/runtime/select.hpp>
 #include <weft/runtime/sleep.hpp>
@@ -170,6 +171,29 @@ TEST_P(ClientTest, StreamsARequestBodyChunkedOrWithItsLength) {
       EXPECT_EQ(response->body, "one two three");
     }
     }
+  });
+}
+
+TEST_P(ClientTest, ABodySourceThatFailsEndsTheRequestAtOnce) {
+  with_server([](Server&, net::Address origin) -> Task<void> {
+    Client client;
+    ClientRequest request = ClientRequest::post("/echo", "");
+    int calls = 0;
+    request.body_source = [&calls]() -> Task<Result<std::string_view>> {
+      if (calls++ == 0) co_return std::string_view("first piece");
+      co_return fail(std::errc::connection_reset);  // e.g. the proxy's own client left
+    };
+    request.content_length = 100;
+    const Instant started = now();
+    auto response = co_await client.send(origin, std::move(request));
+    EXPECT_FALSE(response);
+    if (!response) {
+      EXPECT_EQ(response.error(), std::errc::connection_reset);
+    }
+    // Not a wait for an answer the server cannot give (it waits for the rest of the
+    // body): on the paused clock such a wait would show as response_timeout passing.
+    EXPECT_LT(now() - started, std::chrono::seconds(1));
+    EXPECT_EQ(client.open_connections(origin), 0u);
   });
 }
 

@@ -63,8 +63,9 @@ Task<Result<void>> Exchange::start(ClientRequest& request) {
   auto written = co_await write_request(request);
   // A server may answer before it has read the whole request (a 413 for a body too
   // large) and close: the write then fails, but its answer is the one to report.
-  const bool early_answer_possible =
-      !written && (written.error() == std::errc::broken_pipe || written.error() == std::errc::connection_reset);
+  const bool early_answer_possible = !written && !source_failed_ &&
+                                     (written.error() == std::errc::broken_pipe ||
+                                      written.error() == std::errc::connection_reset);
   if (!written && !early_answer_possible) co_return written;
   request_cut_ = !written;
   in_.acquire();
@@ -122,7 +123,10 @@ Task<Result<void>> Exchange::write_body(BodySource& source, std::optional<std::s
   std::size_t total = 0;
   while (true) {
     auto piece = co_await source();
-    if (!piece) co_return fail(piece.error());
+    if (!piece) {
+      source_failed_ = true;  // the body's own source failed, not the connection
+      co_return fail(piece.error());
+    }
     if (piece->empty()) break;
     total += piece->size();
     // A body longer or shorter than its Content-Length would desynchronise the

@@ -55,7 +55,8 @@ class Exchange {
   bool complete_ = false;   // the parser has the whole response
   bool reusable_ = false;   // ...and the connection may carry another request
   bool done_ = false;       // read() has reported the end
-  bool request_cut_ = false;  // the server answered before taking the whole request
+  bool request_cut_ = false;    // the server answered before taking the whole request
+  bool source_failed_ = false;  // the request body's source failed (say, its own client left)
   bool reused_ = false;
   bool got_bytes_ = false;
   bool timed_out_ = false;
