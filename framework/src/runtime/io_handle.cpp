@@ -143,6 +143,12 @@ Task<Result<void>> IoHandle::wait_readable() {
   co_return Result<void>{};
 }
 
+bool IoHandle::input_pending() const noexcept {
+  if (object_ == nullptr) return false;
+  detail::Reactor* reactor = detail::Reactor::current();
+  return reactor != nullptr && reactor->io().input_pending(*object_);
+}
+
 Task<Result<std::size_t>> IoHandle::write_some(std::span<const IoVec> buffers) {
   if (object_ == nullptr) co_return fail(std::errc::bad_file_descriptor);
   OperationAwaiter awaiter(object_, &detail::backend::IoBackend::start_write);

@@ -75,6 +75,24 @@ Task<void> serve_raw(net::TcpListener& listener, std::string reply) {
   (void)co_await select(accepted->read(request), sleep(10s));
 }
 
+// Answers a first connection once, then, a second later, sends it a parting 408 and
+// keeps it open; answers a second connection with "fresh".
+Task<void> serve_parting_408(net::TcpListener& listener) {
+  std::array<char, 4096> request;
+  auto first = co_await listener.accept();
+  if (!first) co_return;
+  (void)co_await first->read(request);
+  (void)co_await first->write_all("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
+  co_await sleep(1s);
+  (void)co_await first->write_all("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  auto accepted = co_await select(listener.accept(), sleep(10s));  // fails, never hangs, when no second comes
+  if (accepted.index() != 0 || !std::get<0>(accepted)) co_return;
+  auto& second = std::get<0>(accepted);
+  (void)co_await second->read(request);
+  (void)co_await second->write_all("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh");
+  (void)co_await select(second->read(request), sleep(10s));
+}
+
 class ClientTest : public testing::IoTest {
  protected:
   template <class F>
@@ -286,6 +304,26 @@ TEST_P(ClientTest, AGetOnAConnectionTheServerClosedWhileIdleIsSentAgainOnANewOne
     }
       },
       options);
+}
+
+TEST_P(ClientTest, AConnectionItsServerSpokeOnWhileIdleIsNotReused) {
+  auto body = []() -> Task<void> {
+    auto listener = net::TcpListener::bind(net::Address::ipv4_loopback(0)).value();
+    const net::Address origin = listener.local_address().value();
+    auto server = spawn(serve_parting_408(listener));
+    Client client;
+    auto first = co_await client.send(origin, ClientRequest::get("/"));
+    EXPECT_TRUE(first && first->body == "first");
+    co_await sleep(2s);  // the parting 408 has arrived on the pooled connection
+    auto second = co_await client.send(origin, ClientRequest::get("/"));
+    EXPECT_TRUE(second) << second.error().message();
+    if (second) {
+      EXPECT_EQ(second->status, 200u);  // not the stale 408 read as this request's answer
+      EXPECT_EQ(second->body, "fresh");
+    }
+    co_await server;
+  };
+  testing::run(body(), paused_options());
 }
 
 TEST_P(ClientTest, AConnectionIdleLongerThanIdleTimeoutIsReplaced) {

@@ -255,4 +255,29 @@ TEST_P(WaitReadableTest, OnAClosedStreamFailsWithBadFileDescriptor) {
   EXPECT_EQ(run_bounded(body(), options()), std::errc::bad_file_descriptor);
 }
 
+// input_pending: the same question as wait_readable, asked without waiting.
+TEST_P(WaitReadableTest, InputPendingSaysWhetherAReadWouldCompleteAtOnce) {
+  auto body = []() -> Task<int> {
+    auto [server, client] = co_await connected_pair();
+    EXPECT_FALSE(server.input_pending());  // nothing sent yet
+    EXPECT_TRUE(co_await client.write_all(std::string_view("one")));
+    co_await weft::sleep(20ms);  // the bytes arrive (and, on io_uring, nothing reads them yet)
+    EXPECT_TRUE(server.input_pending());
+    EXPECT_EQ(co_await read_once(server), "one");
+    EXPECT_FALSE(server.input_pending());  // taken; on io_uring a recv now stays armed
+    EXPECT_TRUE(co_await client.write_all(std::string_view("two")));
+    co_await weft::sleep(20ms);  // on io_uring the armed recv takes them into its buffers
+    EXPECT_TRUE(server.input_pending());
+    EXPECT_TRUE(server.input_pending());  // asking consumed nothing
+    EXPECT_EQ(co_await read_once(server), "two");
+    EXPECT_FALSE(server.input_pending());
+    client.close();  // the end of the stream is input too
+    co_await weft::sleep(20ms);
+    EXPECT_TRUE(server.input_pending());
+    EXPECT_EQ(co_await read_once(server), "");
+    co_return 0;
+  };
+  run_bounded(body(), options());
+}
+
 }  // namespace

@@ -18,12 +18,12 @@
 // has been read whole and neither side said `Connection: close`; anything else (an
 // error, a timeout, a cancelled request, a body left unread) closes it.
 //
-// Retry: a server may close an idle keep-alive connection just as a request is sent on
-// it. When a request on a reused connection fails before any byte of a response
-// arrived, it is sent again once on a new connection if its method is idempotent
-// (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) and its body is not streamed. A POST is not
-// retried: before reusing a connection for one, the client checks (without waiting)
-// that the server has not closed it.
+// Retry: before reusing a connection, the client checks (without waiting) that its
+// server has neither closed it nor sent anything unasked (a parting 408); such a
+// connection is closed instead. A server may still close one just as a request is
+// sent on it: when a request on a reused connection fails before any byte of a
+// response arrived, it is sent again once on a new connection if its method is
+// idempotent (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) and its body is not streamed.
 //
 // Deadlines: connect_timeout, write_timeout, response_timeout and read_timeout in
 // ClientOptions bound each phase (errc::timed_out). For an overall deadline, race the

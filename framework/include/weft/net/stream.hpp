@@ -37,6 +37,10 @@ class Stream {
   /// Completes inline: may (bytes already there, end of stream, or an error).
   Task<Result<void>> wait_readable() { return handle_.wait_readable(); }
 
+  /// True when a read would complete at once (bytes, end of stream or an error have
+  /// arrived); reads nothing. See IoHandle::input_pending.
+  bool input_pending() const noexcept { return handle_.input_pending(); }
+
   /// Writes every byte, in as many sends as it takes.
   /// Cancellation: partial — a prefix of the bytes may have been sent; the stream is
   /// then in an unknown position and should be closed.

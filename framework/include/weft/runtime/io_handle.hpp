@@ -61,6 +61,12 @@ class IoHandle {
   /// Completes inline: may (bytes already received, end of stream, or an error).
   Task<Result<void>> wait_readable();
 
+  /// True when a read would complete at once: bytes, end of stream or an error have
+  /// arrived (and nobody has read them). Consumes nothing; at most one poll(2). A
+  /// pooled connection that has something to say while idle — a close, or a
+  /// server's parting 408 — must not carry the next request.
+  bool input_pending() const noexcept;
+
   /// Writes some of `buffers` (at least one byte unless an error); see write_all.
   /// Cancellation: partial — bytes the kernel took before the cancel are sent; the
   /// count is lost with the cancellation, so the stream position is unknown after it.

@@ -90,10 +90,9 @@ std::size_t Client::idle_connections(const net::Address& origin) const noexcept 
 }
 
 Task<Result<ResponseStream>> Client::open(const net::Address& origin, ClientRequest request) {
-  // A request that cannot be sent twice goes only on a connection known to be open.
   const bool replayable = !request.body_source && is_idempotent(request.method);
   for (int attempt = 0;; ++attempt) {
-    auto lease = co_await pool_->lease(origin, attempt > 0, !replayable);
+    auto lease = co_await pool_->lease(origin, attempt > 0);
     if (!lease) co_return fail(lease.error());
     auto exchange = std::make_unique<detail::Exchange>(pool_->options(), std::move(*lease));
     auto started = co_await exchange->start(request);

@@ -3,20 +3,8 @@
 #include <weft/runtime/this_core.hpp>
 
 #include <stdexcept>
-#include <sys/socket.h>
 
 namespace weft::http::detail {
-namespace {
-
-// True when the server has not closed or reset the connection, and sent nothing
-// unasked (which would be read as the next response).
-bool still_open(const net::TcpStream& stream) noexcept {
-  char byte;
-  const ssize_t got = ::recv(stream.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-}
-
-}  // namespace
 
 Lease& Lease::operator=(Lease&& other) noexcept {
   if (this != &other) {
@@ -77,20 +65,20 @@ OriginPool& ClientPool::pool_for(const net::Address& origin) {
   return *origins_.back();
 }
 
-std::unique_ptr<UpstreamConnection> ClientPool::take_idle(OriginPool& pool, bool check_alive) {
+std::unique_ptr<UpstreamConnection> ClientPool::take_idle(OriginPool& pool) {
   const Instant stale_before = now() - options_.idle_timeout;
   while (!pool.idle.empty()) {
     std::unique_ptr<UpstreamConnection> connection = std::move(pool.idle.back());
     pool.idle.pop_back();
-    if (connection->idle_since >= stale_before && (!check_alive || still_open(connection->stream))) {
-      return connection;
-    }
+    // A connection with input pending was closed (or spoken on: a parting 408) by its
+    // server while idle; its bytes would be read as the next request's response.
+    if (connection->idle_since >= stale_before && !connection->stream.input_pending()) return connection;
     --pool.open;  // closed as `connection` goes out of scope
   }
   return nullptr;
 }
 
-Task<Result<Lease>> ClientPool::lease(const net::Address& origin, bool fresh, bool check_alive) {
+Task<Result<Lease>> ClientPool::lease(const net::Address& origin, bool fresh) {
   OriginPool& pool = pool_for(origin);
   Semaphore::Guard permit;
   try {
@@ -99,7 +87,7 @@ Task<Result<Lease>> ClientPool::lease(const net::Address& origin, bool fresh, bo
     co_return fail(std::errc::operation_canceled);
   }
   if (!fresh) {
-    if (auto connection = take_idle(pool, check_alive)) co_return Lease(pool, std::move(permit), std::move(connection));
+    if (auto connection = take_idle(pool)) co_return Lease(pool, std::move(permit), std::move(connection));
   } else if (pool.open >= options_.max_connections_per_origin && !pool.idle.empty()) {
     --pool.open;  // make room for the new one: close the oldest idle connection
     pool.idle.erase(pool.idle.begin());

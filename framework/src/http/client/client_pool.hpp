@@ -75,12 +75,12 @@ class ClientPool {
   ClientPool(const ClientPool&) = delete;
   ClientPool& operator=(const ClientPool&) = delete;
 
-  /// A connection to `origin`: an idle one unless `fresh`, else a new one. With
-  /// `check_alive`, an idle connection whose server has already closed it is skipped
-  /// (a non-blocking peek: for requests that cannot be retried).
-  /// Cancellation: total — throws weft::Cancelled (waiting for a permit) or returns
-  /// operation_canceled (connecting); nothing is held.
-  Task<Result<Lease>> lease(const net::Address& origin, bool fresh, bool check_alive);
+  /// A connection to `origin`: an idle one unless `fresh`, else a new one. An idle
+  /// connection with input pending (its server closed it, or sent something unasked)
+  /// or idle past idle_timeout is closed instead of reused.
+  /// Cancellation: total — returns operation_canceled (waiting for a permit or
+  /// connecting); nothing is held.
+  Task<Result<Lease>> lease(const net::Address& origin, bool fresh);
 
   /// The origin's pool, or nullptr when it has never been used.
   const OriginPool* find(const net::Address& origin) const noexcept;
@@ -88,7 +88,7 @@ class ClientPool {
 
  private:
   OriginPool& pool_for(const net::Address& origin);
-  std::unique_ptr<UpstreamConnection> take_idle(OriginPool& pool, bool check_alive);
+  std::unique_ptr<UpstreamConnection> take_idle(OriginPool& pool);
 
   ClientOptions options_;
   unsigned owner_core_ = ~0u;

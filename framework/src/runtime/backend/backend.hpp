@@ -100,6 +100,10 @@ class IoBackend {
   /// end of stream, or an error the next read reports. Consumes nothing.
   virtual bool start_readable(Operation& op) = 0;
 
+  /// True when a read on `object` would complete at once — bytes, end of stream or an
+  /// error already received — without consuming anything. At most one poll(2).
+  virtual bool input_pending(IoObject& object) noexcept = 0;
+
   /// Asks a pending operation to complete early with -ECANCELED.
   virtual void cancel(Operation& op) noexcept = 0;
 
@@ -121,6 +125,11 @@ class IoBackend {
 /// operation (readable included: it holds nothing to give back) lets go of its object,
 /// which may be freed before the waiter resumes.
 void complete(Reactor& reactor, Operation& op, int result) noexcept;
+
+/// True when a read on `fd` would not block: bytes, end of stream or a pending error.
+/// poll(2) looks without consuming anything (a MSG_PEEK recv would consume a pending
+/// error).
+bool readable_now(int fd) noexcept;
 
 /// The waiter of `op` has resumed: nothing can be given back any more.
 void settle_done(Operation& op) noexcept;

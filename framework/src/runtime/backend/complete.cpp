@@ -2,6 +2,7 @@
 
 #include "../reactor.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +20,13 @@ void complete(Reactor& reactor, Operation& op, int result) noexcept {
     op.object = nullptr;
   }
   reactor.schedule(op.waiter);
+}
+
+bool readable_now(int fd) noexcept {
+  pollfd probe{};
+  probe.fd = fd;
+  probe.events = POLLIN | POLLRDHUP;
+  return ::poll(&probe, 1, 0) != 0;  // on failure, say yes: the read finds out
 }
 
 void settle_done(Operation& op) noexcept {

@@ -25,17 +25,6 @@ bool settle(Operation& op, long value) noexcept {
   return true;
 }
 
-// True when a read would not block: bytes, end of stream or a pending error. poll(2)
-// looks without consuming anything (a MSG_PEEK recv would consume a pending error).
-// maybe_readable alone cannot say: it is also set on a fresh socket, and after a read
-// that filled its buffer exactly.
-bool readable_now(int fd) noexcept {
-  pollfd probe{};
-  probe.fd = fd;
-  probe.events = POLLIN | POLLRDHUP;
-  return ::poll(&probe, 1, 0) != 0;  // on failure, say yes: the read finds out
-}
-
 }  // namespace
 
 bool EpollBackend::attempt(Operation& op) noexcept {
@@ -87,6 +76,13 @@ bool EpollBackend::start_read(Operation& op) {
   object.maybe_readable = false;
   object.reader = &op;
   return false;
+}
+
+// maybe_readable alone cannot say: it is also set on a fresh socket, and after a read
+// that filled its buffer exactly; readable_now() looks when it might be.
+bool EpollBackend::input_pending(IoObject& object) noexcept {
+  auto& epoll_object = static_cast<EpollObject&>(object);
+  return !object.given_back.empty() || (epoll_object.maybe_readable && readable_now(object.fd));
 }
 
 bool EpollBackend::start_readable(Operation& op) {

@@ -54,6 +54,7 @@ class UringBackend final : public IoBackend {
   bool start_accept(Operation& op) override;
   bool start_connect(Operation& op) override;
   bool start_readable(Operation& op) override;
+  bool input_pending(IoObject& object) noexcept override;
   void cancel(Operation& op) noexcept override;
   bool closing() const noexcept override { return closes_in_flight_ > 0; }
   bool poll(std::optional<std::chrono::nanoseconds> timeout) override;

@@ -128,6 +128,13 @@ bool UringBackend::start_readable(Operation& op) {
   return false;
 }
 
+// What the armed recv has already taken; with no recv armed, bytes wait in the socket.
+bool UringBackend::input_pending(IoObject& io_object) noexcept {
+  auto& object = static_cast<UringObject&>(io_object);
+  if (!object.given_back.empty() || !object.chunks.empty() || object.sticky != 1) return true;
+  return !object.recv_armed && readable_now(object.fd);
+}
+
 void UringBackend::park_reader(UringObject& object, Operation& op) noexcept {
   object.reader = &op;
   if (!object.recv_armed) {
