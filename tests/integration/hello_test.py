@@ -93,7 +93,10 @@ class Server:
             self.process.wait()
             raise AssertionError(f"server did not exit within {timeout} s of {sig!r}:\n{self.output()}")
         time.sleep(0.05)
-        if self.config:
+        # A config written for the test (in the temp dir) goes with it; one of the
+        # repository's (conf/*.toml) stays.
+        temp_dir = os.path.realpath(tempfile.gettempdir())
+        if self.config and os.path.dirname(os.path.realpath(self.config)) == temp_dir:
             os.unlink(self.config)
             self.config = None
         return code
