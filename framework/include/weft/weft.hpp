@@ -34,6 +34,7 @@
 #include <weft/net/stream.hpp>
 #include <weft/net/tcp_listener.hpp>
 #include <weft/net/tcp_stream.hpp>
+#include <weft/net/resolve.hpp>
 #include <weft/net/unix_stream.hpp>
 
 #include <weft/http/limits.hpp>

@@ -11,7 +11,8 @@
 // core, before the Runtime. Make one per core — weft::PerCore<http::Client>
 // (runtime/per_core.hpp) does it for handlers on every core — and pass it by reference.
 //
-// Pooling: connections are keyed by origin (address). A request takes an idle
+// Pooling: connections are keyed by origin (an address: net::resolve in
+// net/resolve.hpp turns a host name into addresses). A request takes an idle
 // connection (the most recently used: its peer is the least likely to have closed it)
 // or opens one, up to ClientOptions::max_connections_per_origin; past that it waits,
 // in order, for one to come back. A connection goes back to the pool when its response
