@@ -9,6 +9,7 @@
 #include <weft/runtime/sleep.hpp>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -51,16 +52,37 @@ Task<void> CoreServer::accept_loop() {
       co_await sleep(std::chrono::milliseconds(10));  // e.g. out of fds: let some close
       continue;
     }
-    if (live_.size() >= options_.max_connections) {
-      refuse(std::move(*stream));
-      continue;
+    adopt(std::move(*stream));
+  }
+}
+
+void CoreServer::adopt(net::TcpStream stream) {
+  if (live_.size() >= options_.max_connections) {
+    refuse(std::move(stream));
+    return;
+  }
+  const std::uint64_t id = next_id_++;
+  (void)stream.set_nodelay(true);
+  // The entry first: the connection keeps a reference to its idle flag (map nodes stay
+  // put), and spawn does not run it before the caller's next wait.
+  Live& live = live_.try_emplace(id).first->second;
+  live.task = spawn(serve_connection(*this, std::move(stream), id, live.idle));
+}
+
+// Connections the kernel has completed wait in the listener's backlog; closing the
+// listener would reset them, failing requests their clients have already written.
+// They are taken first and served like any other during a drain (answers say close).
+void CoreServer::adopt_backlog() noexcept {
+  const int listener = listener_.native_handle();
+  while (listener >= 0) {
+    const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // nothing queued (EAGAIN), or nothing to take
+    try {
+      adopt(net::TcpStream(IoHandle(fd)));
+    } catch (...) {  // no memory for its entry or frame: this one is closed instead
+      ::close(fd);
+      return;
     }
-    const std::uint64_t id = next_id_++;
-    stream->set_nodelay(true);
-    // The entry first: the connection keeps a reference to its idle flag (map nodes
-    // stay put), and spawn does not run it before this loop's next wait.
-    Live& live = live_.try_emplace(id).first->second;
-    live.task = spawn(serve_connection(*this, std::move(*stream), id, live.idle));
   }
 }
 
@@ -111,7 +133,6 @@ Task<void> CoreServer::cut_after(std::chrono::milliseconds delay) {
 Task<void> CoreServer::drain() {
   if (!draining_) {
     draining_ = true;
-    listener_.close();
     acceptor_.cancel();
   }
   if (acceptor_.valid()) {
@@ -120,6 +141,10 @@ Task<void> CoreServer::drain() {
       co_await accepting;
     } catch (const Cancelled&) {  // cancelled in its back-off sleep: what was asked
     }
+  }
+  if (listener_.is_open()) {
+    adopt_backlog();
+    listener_.close();
   }
   if (live_.empty()) co_return;
   auto cutter = spawn(cut_after(options_.drain_timeout));

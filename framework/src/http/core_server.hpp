@@ -65,6 +65,8 @@ class CoreServer {
   struct AllClosed;
 
   Task<void> accept_loop();
+  void adopt(net::TcpStream stream);
+  void adopt_backlog() noexcept;
   Task<void> cut_after(std::chrono::milliseconds delay);
   void refuse(net::TcpStream stream) noexcept;
   void cut_all() noexcept;

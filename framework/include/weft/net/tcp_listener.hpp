@@ -31,6 +31,9 @@ class TcpListener {
 
   Result<Address> local_address() const;
   bool is_open() const noexcept { return handle_.valid(); }
+  /// The listening fd, for socket options and for taking the connections still queued
+  /// with a non-blocking accept4 before closing (closing resets them); -1 when closed.
+  int native_handle() const noexcept { return handle_.fd(); }
   /// Stops listening; a pending accept ends with operation_canceled.
   void close() noexcept { handle_.close(); }
 
