@@ -60,25 +60,15 @@ bool is_hop_by_hop(std::string_view name, std::string_view connection_tokens) no
   return lists(connection_tokens, name);
 }
 
-std::string connection_tokens(const std::vector<http::Header>& headers) {
+// The values of every Connection field, joined: the names of more hop-by-hop fields.
+// For a request's fields (views) and a response's (owned strings) alike.
+template <class Fields>
+std::string connection_tokens(const Fields& headers) {
   std::string tokens;
   for (const auto& field : headers) {
     if (iequals(field.name, "connection")) tokens.append(field.value).append(",");
   }
   return tokens;
-}
-
-std::string connection_tokens(const std::vector<Field>& headers) {
-  std::string tokens;
-  for (const auto& field : headers) {
-    if (iequals(field.name, "connection")) tokens.append(field.value).append(",");
-  }
-  return tokens;
-}
-
-bool is_idempotent(std::string_view method) noexcept {
-  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS" ||
-         method == "TRACE";
 }
 
 // What the request says about its body: a length, chunked (nullopt + true), or none.
@@ -246,7 +236,7 @@ ProxyCore::ProxyCore(const ProxyOptions& proxy_options)
 
 Task<http::Response> forward(ProxyCore& core, http::Request& request) {
   const BodyShape shape = body_shape(request);
-  const bool idempotent = is_idempotent(request.method);
+  const bool idempotent = http::is_idempotent(request.method);
   Upload upload{.last_activity = now()};
   std::vector<std::size_t> tried;
   std::error_code last_error;

@@ -20,6 +20,11 @@ Method method_from_string(std::string_view name) noexcept {
   return Method::other;
 }
 
+bool is_idempotent(std::string_view method) noexcept {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS" ||
+         method == "TRACE";
+}
+
 std::optional<std::string_view> Request::header(std::string_view name) const noexcept {
   for (const auto& field : headers) {
     if (detail::iequals(field.name, name)) return field.value;

@@ -27,6 +27,11 @@ enum class Method : std::uint8_t { get, head, post, put, delete_, connect, optio
 /// is none of the named ones.
 Method method_from_string(std::string_view name) noexcept;
 
+/// True for the methods RFC 9110 §9.2.2 calls idempotent (GET, HEAD, PUT, DELETE,
+/// OPTIONS, TRACE): sending one twice has the effect of sending it once, so a client or
+/// proxy may retry it.
+bool is_idempotent(std::string_view method) noexcept;
+
 /// One header field line, with leading and trailing whitespace removed from the value.
 struct Header {
   std::string_view name;

@@ -7,12 +7,6 @@
 namespace weft::http {
 namespace {
 
-// RFC 9110 §9.2.2: sending one of these twice has the effect of sending it once.
-bool is_idempotent(std::string_view method) noexcept {
-  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS" ||
-         method == "TRACE";
-}
-
 std::optional<std::string_view> find_field(const std::vector<Field>& fields, std::string_view name) noexcept {
   for (const auto& field : fields) {
     if (detail::iequals(field.name, name)) return field.value;
