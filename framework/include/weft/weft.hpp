@@ -22,6 +22,7 @@
 #include <weft/runtime/per_core.hpp>
 #include <weft/runtime/task_dump.hpp>
 #include <weft/runtime/this_core.hpp>
+#include <weft/runtime/with_deadline.hpp>
 #include <weft/runtime/with_timeout.hpp>
 
 #include <weft/sync/channel.hpp>

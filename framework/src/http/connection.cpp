@@ -12,6 +12,7 @@
 #include <weft/runtime/clock.hpp>
 #include <weft/runtime/select.hpp>
 #include <weft/runtime/sleep.hpp>
+#include <weft/runtime/with_deadline.hpp>
 
 #include <charconv>
 #include <chrono>
@@ -78,8 +79,7 @@ class Connection {
   Task<Result<std::string_view>> read_body(std::string& piece);
 
  private:
-  Task<bool> wait_for_request(milliseconds limit);
-  Task<bool> finish_and_wait();
+  Task<Result<void>> finish_and_wait();
   Task<Got> read_request(Instant head_deadline, bool readable);
   std::optional<Got> parse_buffered();
   Task<Next> respond(Request& request, Instant started);
@@ -113,7 +113,10 @@ Task<void> Connection::run() {
       // client may be sending the next request already.
       const milliseconds limit =
           core_.draining() ? std::min(first_byte_limit, CoreServer::kDrainIdleGrace) : first_byte_limit;
-      if (!co_await wait_for_request(limit)) co_return;
+      // One deadline for both: the write of the last responses and the idle wait.
+      const Result<void> ready = co_await with_deadline(now() + limit, finish_and_wait());
+      idle_ = false;
+      if (!ready) co_return;
       first_byte_limit = options_.keepalive_timeout;
       readable = true;
     }
@@ -139,24 +142,17 @@ Task<void> Connection::run() {
 }
 
 // Between requests: sends the responses still queued, gives the buffers back and waits
-// for the next request, all under one timer (one select per keep-alive cycle: the
-// write of the last responses and the idle wait share the keep-alive limit).
-Task<bool> Connection::wait_for_request(milliseconds limit) {
-  auto ready = co_await select(finish_and_wait(), sleep(limit));
-  idle_ = false;
-  co_return ready.index() == 0 && std::get<0>(ready);
-}
-
-Task<bool> Connection::finish_and_wait() {
+// for the next request (run() bounds the whole by the keep-alive limit).
+Task<Result<void>> Connection::finish_and_wait() {
   if (!out_.empty()) {
     const IoVec part{out_.data(), out_.size()};
-    const auto sent = co_await stream_.writev_all(std::span(&part, 1));
+    auto sent = co_await stream_.writev_all(std::span(&part, 1));
     out_.clear();
-    if (!sent) co_return false;
+    if (!sent) co_return sent;
   }
   release();
   idle_ = true;  // a drain may close it from here on
-  co_return (co_await stream_.wait_readable()).has_value();
+  co_return co_await stream_.wait_readable();
 }
 
 // Reads until the parser has a whole request (or refuses one). The header section
@@ -178,12 +174,11 @@ Task<Got> Connection::read_request(Instant head_deadline, bool readable) {
     if (std::exchange(readable, false)) {
       read = co_await stream_.read(std::span(in_.space(), in_.space_size()));
     } else {
-      auto got = co_await select(stream_.read(std::span(in_.space(), in_.space_size())), sleep_until(deadline));
-      if (got.index() == 1) {
+      read = co_await with_deadline(deadline, stream_.read(std::span(in_.space(), in_.space_size())));
+      if (!read && read.error() == errc::timed_out) {
         refuse(408, in_body ? "the body took too long to arrive" : "the header section took too long to arrive");
         co_return Got::refused;
       }
-      read = std::move(std::get<0>(got));
     }
     if (!read) co_return Got::closed;  // reset by the peer
     if (*read == 0) {
@@ -304,8 +299,8 @@ Task<Next> Connection::respond(Request& request, Instant started) {
 }
 
 Task<bool> Connection::send(std::span<const IoVec> parts) {
-  auto outcome = co_await select(stream_.writev_all(parts), sleep(options_.write_timeout));
-  co_return outcome.index() == 0 && std::get<0>(outcome).has_value();
+  const Result<void> sent = co_await with_deadline(now() + options_.write_timeout, stream_.writev_all(parts));
+  co_return sent.has_value();
 }
 
 Task<bool> Connection::flush() {
@@ -326,10 +321,8 @@ Task<void> Connection::close_gracefully() {
   std::size_t dropped = 0;
   while (dropped < kLingerBytes) {
     in_.consume(in_.size());
-    auto got = co_await select(stream_.read(std::span(in_.space(), in_.space_size())), sleep_until(deadline));
-    if (got.index() == 1) break;
-    auto& read = std::get<0>(got);
-    if (!read || *read == 0) break;
+    const auto read = co_await with_deadline(deadline, stream_.read(std::span(in_.space(), in_.space_size())));
+    if (!read || *read == 0) break;  // closed, reset or out of time
     dropped += *read;
   }
   in_.consume(in_.size());
@@ -393,9 +386,8 @@ Task<Result<std::string_view>> Connection::read_body(std::string& piece) {
       out_.append("HTTP/1.1 100 Continue\r\n\r\n");
       if (!co_await flush()) co_return fail(std::errc::connection_reset);
     }
-    auto got = co_await select(stream_.read(std::span(in_.space(), in_.space_size())), sleep(options_.body_timeout));
-    if (got.index() == 1) co_return fail(errc::timed_out);
-    auto& read = std::get<0>(got);
+    const auto read =
+        co_await with_deadline(now() + options_.body_timeout, stream_.read(std::span(in_.space(), in_.space_size())));
     if (!read) co_return fail(read.error());
     if (*read == 0) co_return fail(std::errc::connection_reset);  // cut short
     in_.produced(*read);

@@ -5,24 +5,13 @@
 // wait on an overflow list that is re-sorted once per top-level rotation (~4.6 h).
 #pragma once
 
+#include <weft/runtime/detail/timer.hpp>
+
 #include <array>
 #include <cstdint>
 #include <optional>
 
 namespace weft::detail {
-
-/// An intrusive timer; it must stay in place while armed.
-struct Timer {
-  using Fire = void (*)(Timer*) noexcept;
-
-  Fire fire = nullptr;
-  std::uint64_t deadline = 0;
-  Timer* next = nullptr;
-  Timer* prev = nullptr;
-  std::uint8_t level = 0;
-  std::uint8_t index = 0;
-  bool armed = false;
-};
 
 class TimerWheel {
  public:

@@ -1,0 +1,42 @@
+#include "reactor.hpp"
+
+#include <weft/core/result.hpp>
+#include <weft/runtime/detail/scheduling.hpp>
+#include <weft/runtime/with_deadline.hpp>
+
+namespace weft::detail {
+
+CancelState* DeadlineScope::open(CancelState* parent) {
+  require_reactor("weft::with_deadline");
+  parent_ = parent;
+  state_.emplace(parent);
+  Reactor* reactor = Reactor::current();
+  fire = &DeadlineScope::on_fire;
+  reactor->timers().arm(*this, reactor->tick_of(deadline_));
+  return &*state_;
+}
+
+bool DeadlineScope::close() noexcept {
+  if (!state_) return expired_;
+  if (armed) Reactor::current()->timers().cancel(*this);
+  state_.reset();
+  return expired_;
+}
+
+void DeadlineScope::on_fire(Timer* timer) noexcept {
+  auto* self = static_cast<DeadlineScope*>(timer);
+  self->expired_ = true;
+  self->state_->request();  // the task's pending wait completes with a cancellation
+}
+
+bool is_cancelled_exception(const std::exception_ptr& error) noexcept {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Cancelled&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace weft::detail
