@@ -32,8 +32,12 @@ constexpr std::size_t kCopyBodyUpTo = 16 * 1024;
 // input is read and dropped before closing (see close_gracefully).
 constexpr milliseconds kLingerTime{2000};
 constexpr std::size_t kLingerBytes = 256 * 1024;
+// A keep-alive connection idle this long is parked (CoreServer::park): it then holds
+// no frame, but its next request costs a new task. A busy client is back well before.
+constexpr milliseconds kParkAfter{10};
 
 enum class Got { request, closed, refused };
+enum class End { closed, parked };
 enum class Next { keep, close, drop };
 
 class Connection;
@@ -72,14 +76,19 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  Task<void> run();
+  /// Serves requests until the connection ends, or until it is idle between requests
+  /// and can be parked (stream() then goes to the core). `resumed`: started again for
+  /// input that came while parked.
+  Task<End> run(bool resumed);
+  net::TcpStream& stream() noexcept { return stream_; }
+  /// After run() parked: when the keep-alive wait ends.
+  Instant parked_until() const noexcept { return parked_until_; }
   /// Sends every byte of `parts`, bounded by the write timeout; false when it failed.
   Task<bool> send(std::span<const IoVec> parts);
   /// The next piece of a streamed request body into `piece` (see StreamedBody).
   Task<Result<std::string_view>> read_body(std::string& piece);
 
  private:
-  Task<Result<void>> finish_and_wait();
   Task<Got> read_request(Instant head_deadline, bool readable);
   std::optional<Got> parse_buffered();
   Task<Next> respond(Request& request, Instant started);
@@ -101,23 +110,36 @@ class Connection {
   // Streamed request bodies: the handler has the request, its body is still arriving.
   bool body_pending_ = false;
   bool continued_ = false;  // `100 Continue` sent for the current request
+  Instant parked_until_{};
 };
 
-Task<void> Connection::run() {
-  milliseconds first_byte_limit = options_.header_timeout;  // a new connection's first request
+Task<End> Connection::run(bool resumed) {
+  // A connection answered once waits for its next request here for kParkAfter, then
+  // is parked (see CoreServer::park); a new one waits here under the header timeout.
+  bool keep_alive = resumed;
+  bool readable = resumed;  // woken by input: the first read cannot wait
   while (true) {
-    bool readable = false;
-    if (in_.empty()) {
+    if (in_.empty() && !readable) {
+      if (!out_.empty() && !co_await flush()) co_return End::closed;
+      release();
+      const milliseconds wait = keep_alive ? options_.keepalive_timeout : options_.header_timeout;
+      const bool may_park = keep_alive && !core_.draining() && wait > kParkAfter;
       // During a drain the wait is short but not zero: this connection's last response
       // may have gone out before the drain began, without `Connection: close`, and its
       // client may be sending the next request already.
       const milliseconds limit =
-          core_.draining() ? std::min(first_byte_limit, CoreServer::kDrainIdleGrace) : first_byte_limit;
-      // One deadline for both: the write of the last responses and the idle wait.
-      const Result<void> ready = co_await with_deadline(now() + limit, finish_and_wait());
+          may_park ? kParkAfter : core_.draining() ? std::min(wait, CoreServer::kDrainIdleGrace) : wait;
+      const Instant idle_since = now();
+      idle_ = true;  // a drain may close it from here on
+      const Result<void> ready = co_await with_deadline(idle_since + limit, stream_.wait_readable());
       idle_ = false;
-      if (!ready) co_return;
-      first_byte_limit = options_.keepalive_timeout;
+      if (!ready) {
+        // Still idle after kParkAfter: parked, unless a drain began meanwhile (it
+        // closes idle connections anyway).
+        if (ready.error() != errc::timed_out || !may_park || core_.draining()) co_return End::closed;
+        parked_until_ = idle_since + wait;
+        co_return End::parked;
+      }
       readable = true;
     }
     acquire();
@@ -125,34 +147,21 @@ Task<void> Connection::run() {
     // timer, no clock read (the clock is read only for a deadline or an access log).
     std::optional<Got> got = readable ? std::nullopt : parse_buffered();
     const Instant started = got && !options_.access_log ? Instant{} : now();
-    if (!got) got = co_await read_request(started + options_.header_timeout, readable);
-    if (*got == Got::closed) co_return;
+    if (!got) got = co_await read_request(started + options_.header_timeout, std::exchange(readable, false));
+    if (*got == Got::closed) co_return End::closed;
     if (*got == Got::refused) {
       co_await close_gracefully();
-      co_return;
+      co_return End::closed;
     }
     const Next next = co_await respond(parser_->request(), started);
-    if (next == Next::drop) co_return;
+    if (next == Next::drop) co_return End::closed;
     if (next == Next::close) {
       co_await close_gracefully();
-      co_return;
+      co_return End::closed;
     }
-    if (out_.size() >= kFlushAt && !co_await flush()) co_return;
+    keep_alive = true;
+    if (out_.size() >= kFlushAt && !co_await flush()) co_return End::closed;
   }
-}
-
-// Between requests: sends the responses still queued, gives the buffers back and waits
-// for the next request (run() bounds the whole by the keep-alive limit).
-Task<Result<void>> Connection::finish_and_wait() {
-  if (!out_.empty()) {
-    const IoVec part{out_.data(), out_.size()};
-    auto sent = co_await stream_.writev_all(std::span(&part, 1));
-    out_.clear();
-    if (!sent) co_return sent;
-  }
-  release();
-  idle_ = true;  // a drain may close it from here on
-  co_return co_await stream_.wait_readable();
 }
 
 // Reads until the parser has a whole request (or refuses one). The header section
@@ -432,18 +441,27 @@ Task<Result<void>> ChunkSink::write(std::string_view bytes) {
 
 }  // namespace
 
-Task<void> serve_connection(CoreServer& core, net::TcpStream stream, std::uint64_t id, bool& idle) {
+Task<void> serve_connection(CoreServer& core, net::TcpStream stream, std::uint64_t id, bool& idle, bool resumed) {
+  net::TcpStream idle_stream;
+  Instant connection_parked_until{};
   {
     Connection connection(core, std::move(stream), idle);
     try {
-      co_await connection.run();
+      if (co_await connection.run(resumed) == End::parked) {
+        idle_stream = std::move(connection.stream());
+        connection_parked_until = connection.parked_until();
+      }
     } catch (const Cancelled&) {
       // a drain (or the runtime's shutdown) cut this connection
     } catch (const std::exception& error) {
       log::error("http: connection ended by an error: {}", error.what());
     }
   }
-  core.closed(id);
+  if (idle_stream.is_open()) {
+    core.park(id, std::move(idle_stream), connection_parked_until);
+  } else {
+    core.closed(id);
+  }
 }
 
 }  // namespace weft::http::detail

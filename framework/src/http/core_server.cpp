@@ -35,6 +35,17 @@ struct CoreServer::AllClosed {
   }
 };
 
+// A parked connection: its socket, watched for input, and the timer of its keep-alive
+// deadline. Freed when the watch calls back (input, expiry, drain or cut).
+struct CoreServer::Parked : weft::detail::Timer {
+  Parked(CoreServer& core, std::uint64_t id, Live& live, net::TcpStream stream)
+      : core(core), id(id), live(live), stream(std::move(stream)) {}
+  CoreServer& core;
+  std::uint64_t id;
+  Live& live;  // map nodes stay put
+  net::TcpStream stream;
+};
+
 CoreServer::CoreServer(const ServerOptions& options, Router router, net::TcpListener listener)
     : options_(options),
       server_line_(detail::server_line(options.server_name)),
@@ -66,7 +77,57 @@ void CoreServer::adopt(net::TcpStream stream) {
   // The entry first: the connection keeps a reference to its idle flag (map nodes stay
   // put), and spawn does not run it before the caller's next wait.
   Live& live = live_.try_emplace(id).first->second;
-  live.task = spawn(serve_connection(*this, std::move(stream), id, live.idle));
+  live.task = spawn(serve_connection(*this, std::move(stream), id, live.idle, false));
+}
+
+void CoreServer::park(std::uint64_t id, net::TcpStream stream, Instant deadline) noexcept {
+  const auto found = live_.find(id);
+  if (found == live_.end()) return;  // not ours: the stream just closes
+  Live& live = found->second;
+  Parked* parked = nullptr;
+  try {
+    parked = new Parked(*this, id, live, std::move(stream));
+    parked->stream.watch_readable(&CoreServer::on_parked_ready, parked);
+  } catch (...) {  // no memory to park it: the connection closes
+    delete parked;
+    closed(id);
+    return;
+  }
+  live.task = {};  // the task ending now; its successor starts on input
+  live.parked = parked;
+  live.idle = true;
+  parked->fire = &CoreServer::on_parked_expired;
+  weft::detail::arm_timer(*parked, deadline);
+}
+
+void CoreServer::on_parked_expired(weft::detail::Timer* timer) noexcept {
+  static_cast<Parked*>(timer)->stream.cancel_watch();
+}
+
+void CoreServer::on_parked_ready(void* arg, std::error_code error) noexcept {
+  std::unique_ptr<Parked> parked(static_cast<Parked*>(arg));
+  weft::detail::disarm_timer(*parked);
+  CoreServer& core = parked->core;
+  Live& live = parked->live;
+  live.parked = nullptr;
+  live.idle = false;
+  if (!error) {
+    try {
+      live.task = spawn(serve_connection(core, std::move(parked->stream), parked->id, live.idle, true));
+      return;
+    } catch (...) {  // no memory for its frame: the connection closes
+    }
+  }
+  parked->stream.close();  // expired, drained or cut while idle
+  core.closed(parked->id);
+}
+
+void CoreServer::cut(Live& live) noexcept {
+  if (live.parked != nullptr) {
+    live.parked->stream.cancel_watch();
+  } else {
+    live.task.cancel();
+  }
 }
 
 // Connections the kernel has completed wait in the listener's backlog; closing the
@@ -119,7 +180,7 @@ void CoreServer::give_parser(std::unique_ptr<RequestParser> parser) noexcept {
 }
 
 void CoreServer::cut_all() noexcept {
-  for (auto& [id, live] : live_) live.task.cancel();
+  for (auto& [id, live] : live_) cut(live);
 }
 
 Task<void> CoreServer::cut_after(std::chrono::milliseconds delay) {
@@ -157,7 +218,7 @@ Task<void> CoreServer::drain() {
     try {
       co_await sleep(std::min(kDrainIdleGrace, options_.drain_timeout));
       for (auto& [id, live] : live_) {
-        if (live.idle) live.task.cancel();
+        if (live.idle) cut(live);
       }
     } catch (const Cancelled&) {
       cut_all();

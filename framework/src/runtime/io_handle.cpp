@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <type_traits>
 #include <utility>
 
 namespace weft {
@@ -88,6 +89,23 @@ class OperationAwaiter {
   CancelState* cancel_ = nullptr;
 };
 
+// A readable wait that calls back instead of resuming a coroutine; freed after the call.
+struct ReadableWatch {
+  Operation op;  // first: the backend hands &op back to notify
+  IoHandle::ReadyCall ready;
+  void* arg;
+
+  static void done(void* op) noexcept {
+    auto* watch = reinterpret_cast<ReadableWatch*>(static_cast<Operation*>(op));
+    const IoHandle::ReadyCall ready = watch->ready;
+    void* arg = watch->arg;
+    const int result = watch->op.result;
+    delete watch;
+    ready(arg, result < 0 ? detail::backend::to_error_code(result) : std::error_code{});
+  }
+};
+static_assert(std::is_standard_layout_v<ReadableWatch>);
+
 detail::backend::IoBackend& io() {
   detail::require_reactor("weft::IoHandle");
   return detail::Reactor::current()->io();
@@ -141,6 +159,27 @@ Task<Result<void>> IoHandle::wait_readable() {
   const int result = co_await awaiter;
   if (result < 0) co_return fail(detail::backend::to_error_code(result));
   co_return Result<void>{};
+}
+
+void IoHandle::watch_readable(ReadyCall ready, void* arg) {
+  auto& backend = io();
+  auto* watch = new ReadableWatch{.op = {}, .ready = ready, .arg = arg};
+  watch->op.notify = &ReadableWatch::done;
+  if (object_ == nullptr) {
+    watch->op.result = -EBADF;
+    detail::schedule_call(&ReadableWatch::done, &watch->op);
+  } else {
+    watch->op.object = object_;
+    if (backend.start_readable(watch->op)) {
+      watch->op.object = nullptr;  // complete: it holds nothing to give back
+      detail::schedule_call(&ReadableWatch::done, &watch->op);
+    }
+  }
+}
+
+void IoHandle::cancel_watch() noexcept {
+  if (object_ == nullptr || object_->reader == nullptr || object_->reader->notify != &ReadableWatch::done) return;
+  detail::Reactor::current()->io().cancel(*object_->reader);
 }
 
 bool IoHandle::input_pending() const noexcept {

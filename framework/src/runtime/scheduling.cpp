@@ -25,6 +25,15 @@ void schedule(std::coroutine_handle<> handle) { Reactor::current()->schedule(han
 
 void schedule_call(void (*fn)(void*) noexcept, void* arg) { Reactor::current()->schedule_call(fn, arg); }
 
+void arm_timer(Timer& timer, Instant deadline) noexcept {
+  Reactor* reactor = Reactor::current();
+  reactor->timers().arm(timer, reactor->tick_of(deadline));
+}
+
+void disarm_timer(Timer& timer) noexcept {
+  if (timer.armed) Reactor::current()->timers().cancel(timer);
+}
+
 bool consume_budget() noexcept {
   Reactor* reactor = Reactor::current();
   return reactor == nullptr || reactor->consume_budget();

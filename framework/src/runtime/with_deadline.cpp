@@ -1,5 +1,3 @@
-#include "reactor.hpp"
-
 #include <weft/core/result.hpp>
 #include <weft/runtime/detail/scheduling.hpp>
 #include <weft/runtime/with_deadline.hpp>
@@ -10,15 +8,14 @@ CancelState* DeadlineScope::open(CancelState* parent) {
   require_reactor("weft::with_deadline");
   parent_ = parent;
   state_.emplace(parent);
-  Reactor* reactor = Reactor::current();
   fire = &DeadlineScope::on_fire;
-  reactor->timers().arm(*this, reactor->tick_of(deadline_));
+  arm_timer(*this, deadline_);
   return &*state_;
 }
 
 bool DeadlineScope::close() noexcept {
   if (!state_) return expired_;
-  if (armed) Reactor::current()->timers().cancel(*this);
+  disarm_timer(*this);
   state_.reset();
   return expired_;
 }

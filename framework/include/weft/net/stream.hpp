@@ -37,6 +37,11 @@ class Stream {
   /// Completes inline: may (bytes already there, end of stream, or an error).
   Task<Result<void>> wait_readable() { return handle_.wait_readable(); }
 
+  /// wait_readable without a coroutine: `ready(arg, error)` is called from the run
+  /// queue once (see IoHandle::watch_readable); cancel_watch() ends it early.
+  void watch_readable(IoHandle::ReadyCall ready, void* arg) { handle_.watch_readable(ready, arg); }
+  void cancel_watch() noexcept { handle_.cancel_watch(); }
+
   /// True when a read would complete at once (bytes, end of stream or an error have
   /// arrived); reads nothing. See IoHandle::input_pending.
   bool input_pending() const noexcept { return handle_.input_pending(); }

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <span>
+#include <system_error>
 
 struct sockaddr;
 
@@ -60,6 +61,20 @@ class IoHandle {
   /// Cancellation: total — nothing consumed.
   /// Completes inline: may (bytes already received, end of stream, or an error).
   Task<Result<void>> wait_readable();
+
+  /// What a watch calls: `arg` as given, and an empty error once a read would not
+  /// block, or operation_canceled after cancel_watch() or close().
+  using ReadyCall = void (*)(void* arg, std::error_code error) noexcept;
+
+  /// wait_readable for a caller without a coroutine of its own — an idle connection
+  /// parked so that it holds no frame: calls `ready(arg, ...)` once, from this core's
+  /// run queue (never inline), when a read would not block or the watch is cancelled.
+  /// Consumes nothing. Takes the read side's place like wait_readable: no read, and no
+  /// second watch, until `ready` has run. Costs one small allocation.
+  void watch_readable(ReadyCall ready, void* arg);
+  /// Ends a pending watch: its call comes with operation_canceled (or without an
+  /// error, if readiness won the race). No effect when none is pending.
+  void cancel_watch() noexcept;
 
   /// True when a read would complete at once: bytes, end of stream or an error have
   /// arrived (and nobody has read them). Consumes nothing; at most one poll(2). A

@@ -41,6 +41,9 @@ enum class OpKind : std::uint8_t { read, write, accept, connect, readable };
 
 struct Operation {
   std::coroutine_handle<> waiter;
+  // Instead of a waiter: called as notify(this) from the run queue (a readable watch,
+  // which has no coroutine of its own; see IoHandle::watch_readable).
+  void (*notify)(void* op) noexcept = nullptr;
   OpKind kind = OpKind::read;
   IoObject* object = nullptr;
   int result = 0;
@@ -120,7 +123,7 @@ class IoBackend {
   virtual bool poll(std::optional<std::chrono::nanoseconds> timeout) = 0;
 };
 
-/// Sets `op.result` and schedules its waiter on `reactor` (used by both backends). A
+/// Sets `op.result` and schedules its waiter (or notify) on `reactor` (used by both backends). A
 /// successful read or accept becomes the object's `settled` operation; any other
 /// operation (readable included: it holds nothing to give back) lets go of its object,
 /// which may be freed before the waiter resumes.

@@ -19,7 +19,11 @@ void complete(Reactor& reactor, Operation& op, int result) noexcept {
   } else {
     op.object = nullptr;
   }
-  reactor.schedule(op.waiter);
+  if (op.notify != nullptr) {
+    reactor.schedule_call(op.notify, &op);
+  } else {
+    reactor.schedule(op.waiter);
+  }
 }
 
 bool readable_now(int fd) noexcept {

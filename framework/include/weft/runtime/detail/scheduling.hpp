@@ -3,6 +3,8 @@
 #pragma once
 
 #include <weft/core/cancellation.hpp>
+#include <weft/runtime/clock.hpp>
+#include <weft/runtime/detail/timer.hpp>
 
 #include <coroutine>
 #include <cstdint>
@@ -32,6 +34,12 @@ void finish_root(RootTask* root) noexcept;
 /// a paused clock does not jump: the reply, not a timer, is what comes next.
 void begin_external_wait() noexcept;
 void end_external_wait() noexcept;
+
+/// Arms `timer` (its `fire` set, kept in place while armed) on this core's timer wheel
+/// to fire at `deadline`, never earlier; a past deadline fires at the next turn.
+void arm_timer(Timer& timer, Instant deadline) noexcept;
+/// Disarms `timer` if it is armed.
+void disarm_timer(Timer& timer) noexcept;
 
 /// Throws std::logic_error naming `what` when called outside a reactor thread.
 void require_reactor(const char* what);
