@@ -1,6 +1,6 @@
 // Stream::wait_readable (IoHandle::wait_readable): waits until a read would not block,
-// consumes nothing, and holds no buffer while it waits. Every case runs on both
-// backends.
+// consumes nothing, and holds no buffer while it waits; watch_readable, the same wait
+// calling back instead of resuming a coroutine. Every case runs on both backends.
 #include <weft/net/tcp_stream.hpp>
 
 #include <weft/net/tcp_listener.hpp>
@@ -278,6 +278,103 @@ TEST_P(WaitReadableTest, InputPendingSaysWhetherAReadWouldCompleteAtOnce) {
     co_return 0;
   };
   run_bounded(body(), options());
+}
+
+// --- watch_readable: the same wait, calling back instead of resuming a coroutine ----------
+
+// Records the one call a watch makes, and how many there were.
+struct WatchLog {
+  int calls = 0;
+  std::error_code error;
+  static void ready(void* arg, std::error_code error) noexcept {
+    auto* log = static_cast<WatchLog*>(arg);
+    ++log->calls;
+    log->error = error;
+  }
+};
+
+// Waits until `log` has its call (run_bounded stops a wait that never ends).
+Task<void> until_called(const WatchLog& log) {
+  while (log.calls == 0) co_await weft::sleep(1ms);
+}
+
+TEST_P(WaitReadableTest, AWatchCallsBackOnceWhenThePeerWritesAndConsumesNothing) {
+  auto body = []() -> Task<std::string> {
+    auto [server, client] = co_await connected_pair();
+    WatchLog log;
+    server.watch_readable(&WatchLog::ready, &log);
+    co_await weft::sleep(5ms);
+    EXPECT_EQ(log.calls, 0) << "called back before any byte came";
+    auto sent = co_await client.write_all(std::string_view("ping"));
+    EXPECT_TRUE(sent);
+    co_await until_called(log);
+    co_await weft::sleep(5ms);
+    EXPECT_EQ(log.calls, 1);
+    EXPECT_FALSE(log.error) << log.error.message();
+    co_return co_await read_exactly(server, 4);  // the bytes are all still there
+  };
+  EXPECT_EQ(run_bounded(body(), options()), "ping");
+}
+
+TEST_P(WaitReadableTest, AWatchOnBytesAlreadyThereCallsBackFromTheRunQueueNotInline) {
+  auto body = []() -> Task<std::pair<int, int>> {
+    auto [server, client] = co_await connected_pair();
+    auto sent = co_await client.write_all(std::string_view("x"));
+    EXPECT_TRUE(sent);
+    co_await weft::sleep(5ms);
+    WatchLog log;
+    server.watch_readable(&WatchLog::ready, &log);
+    const int inline_calls = log.calls;
+    co_await until_called(log);
+    co_return std::pair{inline_calls, log.calls};
+  };
+  EXPECT_EQ(run_bounded(body(), options()), std::pair(0, 1));
+}
+
+TEST_P(WaitReadableTest, CancelWatchCallsBackWithOperationCanceledAndLosesNoByte) {
+  auto body = []() -> Task<std::string> {
+    auto [server, client] = co_await connected_pair();
+    WatchLog log;
+    server.watch_readable(&WatchLog::ready, &log);
+    co_await weft::sleep(1ms);
+    server.cancel_watch();
+    co_await until_called(log);
+    EXPECT_EQ(log.error, std::errc::operation_canceled);
+    server.cancel_watch();  // none pending: no effect
+    auto sent = co_await client.write_all(std::string_view("later"));
+    EXPECT_TRUE(sent);
+    co_await weft::sleep(5ms);
+    EXPECT_EQ(log.calls, 1);
+    co_return co_await read_exactly(server, 5);
+  };
+  EXPECT_EQ(run_bounded(body(), options()), "later");
+}
+
+TEST_P(WaitReadableTest, ClosingTheHandleEndsAWatchWithOperationCanceled) {
+  auto body = []() -> Task<std::error_code> {
+    auto [server, client] = co_await connected_pair();
+    WatchLog log;
+    server.watch_readable(&WatchLog::ready, &log);
+    co_await weft::sleep(1ms);
+    server.close();
+    co_await until_called(log);
+    co_return log.error;
+  };
+  EXPECT_EQ(run_bounded(body(), options()), std::errc::operation_canceled);
+}
+
+TEST_P(WaitReadableTest, AWatchSeesThePeerClosing) {
+  auto body = []() -> Task<std::string> {
+    auto [server, client] = co_await connected_pair();
+    WatchLog log;
+    server.watch_readable(&WatchLog::ready, &log);
+    co_await weft::sleep(1ms);
+    client.close();
+    co_await until_called(log);
+    EXPECT_FALSE(log.error) << log.error.message();
+    co_return co_await read_once(server);  // end of stream
+  };
+  EXPECT_EQ(run_bounded(body(), options()), "");
 }
 
 }  // namespace
