@@ -32,7 +32,11 @@
 # before or after it: another process there, whose time counts in the core's
 # CPU figure.
 # Then IDLE_CONNS connections each make one request and stay open; the growth
-# of the server's VmRSS over them gives KiB per idle connection.
+# of the server's VmRSS over them gives KiB per idle connection. Before the
+# baseline, a 1 s wrk warm-up (256 connections) lets each server fill the pools
+# it fills once whatever the load (weft's io_uring receive-buffer ring, 8 MiB
+# per core, is touched as it cycles): they count in the baseline, not per
+# connection.
 # Prints medians (spread min-max), the ratios with the targets, and exits 0
 # when every run completed, whether or not the targets were met.
 set -euo pipefail
@@ -176,6 +180,8 @@ measure_idle() { # kind -> one row appended to $TMP/idle.tsv
   local port rss0 rss1 _ ready=false
   port=$(free_port)
   start_server "$1" "$port" "$TMP/$1.log"
+  sleep 0.5
+  run_wrk "wrk (idle warm-up)" 1 "$TMP/wrk.out" -t1 -c256 -d1s "http://127.0.0.1:$port/"
   sleep 0.5
   rss0=$(rss_kib)
   "${PIN_LOAD[@]}" "$IDLE" --port "$port" --count "$IDLE_CONNS" --hold-seconds 120 \
