@@ -8,7 +8,10 @@ namespace {
 
 constexpr std::size_t kGranule = 64;
 constexpr std::size_t kClasses = 32;          // frames up to 2 KiB are pooled
-constexpr std::size_t kMaxCachedPerClass = 4096;
+// Enough for the frames of a few hundred busy tasks per class; past it frames go back
+// to the heap, so a burst (10,000 connections opening at once) does not keep its peak
+// in the lists for ever.
+constexpr std::size_t kMaxCachedPerClass = 512;
 
 struct FreeBlock {
   FreeBlock* next;
