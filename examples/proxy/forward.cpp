@@ -5,6 +5,7 @@
 #include <weft/http/peer_address.hpp>
 #include <weft/runtime/select.hpp>
 #include <weft/runtime/sleep.hpp>
+#include <weft/runtime/with_deadline.hpp>
 
 #include <charconv>
 #include <memory>
@@ -167,10 +168,9 @@ Task<http::Response> client_response(http::ResponseStream upstream, bool head, c
   }
   const auto length = upstream.content_length();
   if (length && *length <= kBufferBodyUpTo) {
-    auto body = co_await select(upstream.read_all(kBufferBodyUpTo), sleep_until(due));
-    if (body.index() == 1) co_return http::Response::of_status(504);
-    if (!std::get<0>(body)) co_return http::Response::of_status(502);
-    response.body = std::move(*std::get<0>(body));
+    auto body = co_await with_deadline(due, upstream.read_all(kBufferBodyUpTo));
+    if (!body) co_return http::Response::of_status(body.error() == errc::timed_out ? 504 : 502);
+    response.body = std::move(*body);
     co_return response;
   }
   // Each piece waits at most the proxy's timeout (the client's read_timeout).
@@ -220,8 +220,10 @@ ProxyCore::ProxyCore(const ProxyOptions& proxy_options)
         http::ClientOptions client_options;
         client_options.max_connections_per_origin = proxy_options.max_connections_per_upstream;
         client_options.connect_timeout = proxy_options.connect_timeout;
-        client_options.response_timeout = client_options.read_timeout = client_options.write_timeout =
-            proxy_options.timeout;
+        client_options.read_timeout = client_options.write_timeout = proxy_options.timeout;
+        // The head's deadline is forward()'s select, which answers 504; the client's own
+        // one, a second later, only backs it up (the same length would race it to a 502).
+        client_options.response_timeout = proxy_options.timeout + std::chrono::seconds(1);
         client_options.user_agent.clear();  // the client's own User-Agent passes through
         return client_options;
       }()),

@@ -3,8 +3,7 @@
 #include "../ascii.hpp"
 #include "../response_head.hpp"
 
-#include <weft/runtime/select.hpp>
-#include <weft/runtime/sleep.hpp>
+#include <weft/runtime/with_deadline.hpp>
 
 #include <charconv>
 
@@ -149,22 +148,16 @@ Task<Result<void>> Exchange::write_body(BodySource& source, std::optional<std::s
 }
 
 Task<Result<void>> Exchange::send(std::span<const IoVec> parts) {
-  auto outcome = co_await select(lease_.connection().stream.writev_all(parts), sleep(options_.write_timeout));
-  if (outcome.index() == 1) {
-    timed_out_ = true;
-    co_return fail(errc::timed_out);
-  }
-  co_return std::get<0>(outcome);
+  Result<void> sent = co_await with_deadline(now() + options_.write_timeout, lease_.connection().stream.writev_all(parts));
+  if (!sent && sent.error() == errc::timed_out) timed_out_ = true;
+  co_return sent;
 }
 
 Task<Result<std::size_t>> Exchange::read_some(Instant deadline) {
   net::TcpStream& stream = lease_.connection().stream;
-  auto outcome = co_await select(stream.read(std::span(in_.space(), in_.space_size())), sleep_until(deadline));
-  if (outcome.index() == 1) {
-    timed_out_ = true;
-    co_return fail(errc::timed_out);
-  }
-  co_return std::get<0>(outcome);
+  Result<std::size_t> read = co_await with_deadline(deadline, stream.read(std::span(in_.space(), in_.space_size())));
+  if (!read && read.error() == errc::timed_out) timed_out_ = true;
+  co_return read;
 }
 
 // Feeds the buffered bytes: skips interim (1xx) responses, notes the end of the final
