@@ -12,11 +12,26 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
+// GET `path` from the first of `addresses` that takes the connection (a name may give
+// ::1 and 127.0.0.1 and the backend listen on one of them only).
+Task<Result<http::ClientResponse>> send_to_any(http::Client& client, const std::vector<net::Address>& addresses,
+                                               const std::string& path) {
+  Result<http::ClientResponse> response = fail(std::errc::address_not_available);
+  for (const auto& address : addresses) {
+    response = co_await client.send(address, http::ClientRequest::get(path));
+    const bool refused = !response && (response.error() == std::errc::connection_refused ||
+                                       response.error() == std::errc::network_unreachable ||
+                                       response.error() == std::errc::host_unreachable);
+    if (!refused) break;
+  }
+  co_return response;
+}
+
 // One leg: {"upstream", "outcome": "ok", "status", "body"}, or "timeout", or "error"
 // with the reason.
-Task<json> leg(http::Client& client, const net::Address& upstream, const FanoutOptions& options) {
-  json out = {{"upstream", upstream.to_string()}};
-  auto outcome = co_await select(client.send(upstream, http::ClientRequest::get(options.path)), sleep(options.timeout));
+Task<json> leg(http::Client& client, const ResolvedUpstream& upstream, const FanoutOptions& options) {
+  json out = {{"upstream", upstream.name}};
+  auto outcome = co_await select(send_to_any(client, upstream.addresses, options.path), sleep(options.timeout));
   if (outcome.index() == 1) {
     out["outcome"] = "timeout";
     co_return out;
@@ -35,11 +50,12 @@ Task<json> leg(http::Client& client, const net::Address& upstream, const FanoutO
 
 }  // namespace
 
-Task<http::Response> aggregate(http::Client& client, const FanoutOptions& options) {
+Task<http::Response> aggregate(http::Client& client, const FanoutOptions& options,
+                               const std::vector<ResolvedUpstream>& upstreams) {
   const Instant started = now();
   std::vector<Task<json>> legs;
-  legs.reserve(options.upstreams.size());
-  for (const auto& upstream : options.upstreams) legs.push_back(leg(client, upstream, options));
+  legs.reserve(upstreams.size());
+  for (const auto& upstream : upstreams) legs.push_back(leg(client, upstream, options));
   std::vector<json> results = co_await join_all(std::move(legs));  // in configured order
   json body;
   body["legs"] = std::move(results);

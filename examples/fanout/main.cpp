@@ -21,11 +21,12 @@ using namespace weft::examples;
 namespace {
 
 Task<int> serve(conf::ServiceConfig config, const FanoutOptions& options, Backend backend) {
+  const std::vector<ResolvedUpstream> upstreams = co_await resolve_upstreams(options.upstreams);
   PerCore<http::Client> clients;  // one pool per core
   co_await clients.make([] { return std::make_unique<http::Client>(); });
 
   http::Router router;
-  router.get("/aggregate", [&](http::Request&) { return aggregate(clients.here(), options); });
+  router.get("/aggregate", [&](http::Request&) { return aggregate(clients.here(), options, upstreams); });
   router.get("/healthz", [](http::Request&) -> Task<http::Response> { co_return http::Response::text("ok\n"); });
   http::Server server(config.http, std::move(router));
   log::info("weft-fanout on {} (backend {}): {} legs to {}, {} ms each", config.http.listen.to_string(),
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
   FanoutOptions options;
   UpstreamFlags flags;
   auto read_fanout = [&options](conf::Document& doc) {
-    read_addresses(doc, "fanout.upstreams", options.upstreams);
+    read_upstreams(doc, "fanout.upstreams", options.upstreams);
     doc.read("fanout.path", options.path);
     doc.read("fanout.timeout", options.timeout);
     if (options.path.empty() || options.path[0] != '/') throw doc.error_at("fanout.path", "must start with '/'");

@@ -214,7 +214,7 @@ bool is_lost_connection(const std::error_code& error) noexcept {
 
 }  // namespace
 
-ProxyCore::ProxyCore(const ProxyOptions& proxy_options)
+ProxyCore::ProxyCore(const ProxyOptions& proxy_options, const std::vector<ResolvedUpstream>& upstreams)
     : options(proxy_options),
       client([&] {
         http::ClientOptions client_options;
@@ -234,7 +234,7 @@ ProxyCore::ProxyCore(const ProxyOptions& proxy_options)
         client_options.user_agent = "weft-proxy health check";
         return client_options;
       }()),
-      group(proxy_options.upstreams, proxy_options.balance) {}
+      group(upstreams, proxy_options.balance) {}
 
 Task<http::Response> forward(ProxyCore& core, http::Request& request) {
   const BodyShape shape = body_shape(request);

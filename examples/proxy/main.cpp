@@ -22,9 +22,10 @@ using namespace weft::examples;
 namespace {
 
 Task<int> serve(conf::ServiceConfig config, const ProxyOptions& options, Backend backend) {
+  const std::vector<ResolvedUpstream> upstreams = co_await resolve_upstreams(options.upstreams);
   PerCore<ProxyCore> cores;  // pools, upstream views and checkers, one set per core
-  co_await cores.make([&options] {
-    auto core = std::make_unique<ProxyCore>(options);
+  co_await cores.make([&options, &upstreams] {
+    auto core = std::make_unique<ProxyCore>(options, upstreams);
     if (options.health.interval.count() > 0) core->health_checks.emplace(spawn(run_health_checks(*core)));
     return core;
   });
@@ -33,7 +34,7 @@ Task<int> serve(conf::ServiceConfig config, const ProxyOptions& options, Backend
   router.not_found([&cores](http::Request& request) { return forward(cores.here(), request); });
   http::Server server(config.http, std::move(router));
   std::string names;
-  for (const auto& upstream : options.upstreams) names += (names.empty() ? "" : ", ") + upstream.to_string();
+  for (const auto& upstream : upstreams) names += (names.empty() ? "" : ", ") + upstream.name;
   log::info("weft-proxy on {} (backend {}) to {} ({}, timeout {} ms)", config.http.listen.to_string(),
             to_string(backend), names, options.balance == Balance::round_robin ? "round robin" : "least connections",
             options.timeout.count());

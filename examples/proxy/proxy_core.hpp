@@ -16,7 +16,8 @@
 namespace weft::examples {
 
 struct ProxyCore {
-  explicit ProxyCore(const ProxyOptions& proxy_options);
+  /// `upstreams`: options.upstreams looked up (resolve_upstreams).
+  ProxyCore(const ProxyOptions& proxy_options, const std::vector<ResolvedUpstream>& upstreams);
 
   const ProxyOptions& options;
   http::Client client;         // forwarded requests

@@ -5,7 +5,7 @@
 namespace weft::examples {
 
 void read_proxy_options(conf::Document& doc, ProxyOptions& options) {
-  read_addresses(doc, "proxy.upstreams", options.upstreams);
+  read_upstreams(doc, "proxy.upstreams", options.upstreams);
   std::string balance = options.balance == Balance::round_robin ? "round_robin" : "least_connections";
   doc.read("proxy.balance", balance);
   if (balance == "round_robin") {

@@ -1,8 +1,9 @@
 // weft-proxy's own options: the [proxy] and [proxy.health] sections of its config.
 #pragma once
 
+#include "upstreams.hpp"
+
 #include <weft/conf/document.hpp>
-#include <weft/net/address.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -25,7 +26,7 @@ struct HealthCheckOptions {
 };
 
 struct ProxyOptions {
-  std::vector<net::Address> upstreams;
+  std::vector<UpstreamName> upstreams;  // a name that gives several addresses: one each
   Balance balance = Balance::round_robin;
   /// From the end of a request (its last body piece; its head when it has none) to its
   /// response's head: past it, 504. Also the longest wait for each piece of an upload

@@ -4,8 +4,13 @@
 
 namespace weft::examples {
 
-UpstreamGroup::UpstreamGroup(const std::vector<net::Address>& addresses, Balance balance) : balance_(balance) {
-  for (const auto& address : addresses) upstreams_.push_back({address, address.to_string()});
+UpstreamGroup::UpstreamGroup(const std::vector<ResolvedUpstream>& upstreams, Balance balance) : balance_(balance) {
+  for (const auto& upstream : upstreams) {
+    for (const auto& address : upstream.addresses) {
+      const bool several = upstream.addresses.size() > 1;
+      upstreams_.push_back({address, several ? upstream.name + " (" + address.to_string() + ")" : upstream.name});
+    }
+  }
 }
 
 bool UpstreamGroup::usable(const Upstream& upstream, Instant now) const noexcept {

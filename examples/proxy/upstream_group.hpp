@@ -20,7 +20,7 @@ namespace weft::examples {
 
 struct Upstream {
   net::Address address;
-  std::string name;              // address.to_string(), for logs
+  std::string name;              // as configured (and the address, when a name gave several)
   bool healthy = true;           // the active health checks' verdict
   unsigned streak = 0;           // consecutive checks against the current verdict
   Instant ejected_until{};       // passive ejection after a failed connection
@@ -29,7 +29,8 @@ struct Upstream {
 
 class UpstreamGroup {
  public:
-  UpstreamGroup(const std::vector<net::Address>& addresses, Balance balance);
+  /// One upstream per address: a name that gave several is balanced over them all.
+  UpstreamGroup(const std::vector<ResolvedUpstream>& upstreams, Balance balance);
 
   /// The upstream for the next request, skipping those in `tried` (indexes); nullopt
   /// once every upstream has been tried.

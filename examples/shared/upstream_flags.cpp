@@ -21,26 +21,28 @@ void add_upstream_flags(CLI::App& app, UpstreamFlags& flags) {
   app.add_option("--timeout", flags.timeout_seconds, "deadline in seconds (replaces the config's timeout)");
 }
 
-void read_addresses(conf::Document& doc, std::string_view dotted_key, std::vector<net::Address>& out) {
+void read_upstreams(conf::Document& doc, std::string_view dotted_key, std::vector<UpstreamName>& out) {
   std::vector<std::string> texts;
   doc.read(dotted_key, texts);
   if (!doc.contains(dotted_key)) return;
   out.clear();
   for (const auto& text : texts) {
-    auto address = net::Address::parse(text);
-    if (!address) throw doc.error_at(dotted_key, net::Address::explain_parse_error(text));
-    out.push_back(*address);
+    std::string why;
+    auto upstream = parse_upstream(text, why);
+    if (!upstream) throw doc.error_at(dotted_key, why);
+    out.push_back(std::move(*upstream));
   }
 }
 
-void apply_upstream_flags(std::string_view program, const UpstreamFlags& flags, std::vector<net::Address>& upstreams,
+void apply_upstream_flags(std::string_view program, const UpstreamFlags& flags, std::vector<UpstreamName>& upstreams,
                           std::chrono::milliseconds& timeout) {
   if (!flags.upstreams.empty()) {
     upstreams.clear();
     for (const auto& text : flags.upstreams) {
-      auto address = net::Address::parse(text);
-      if (!address) refuse(program, "--upstream " + net::Address::explain_parse_error(text));
-      upstreams.push_back(*address);
+      std::string why;
+      auto upstream = parse_upstream(text, why);
+      if (!upstream) refuse(program, "--upstream " + why);
+      upstreams.push_back(std::move(*upstream));
     }
   }
   if (flags.timeout_seconds) {

@@ -1,10 +1,11 @@
-// The options the proxy and the fan-out share: a list of upstream addresses from the
-// config file, which `--upstream HOST:PORT` (repeatable) replaces, and a deadline,
-// which `--timeout SECONDS` replaces.
+// The options the proxy and the fan-out share: a list of upstreams from the config
+// file, which `--upstream HOST:PORT` (repeatable) replaces, and a deadline, which
+// `--timeout SECONDS` replaces.
 #pragma once
 
+#include "upstreams.hpp"
+
 #include <weft/conf/document.hpp>
-#include <weft/net/address.hpp>
 
 #include <chrono>
 #include <optional>
@@ -28,12 +29,12 @@ struct UpstreamFlags {
 void add_upstream_flags(CLI::App& app, UpstreamFlags& flags);
 
 /// Reads `dotted_key` (an array of "HOST:PORT" strings) into `out`, throwing the
-/// document's ConfigError (file, line, key) for a malformed address.
-void read_addresses(conf::Document& doc, std::string_view dotted_key, std::vector<net::Address>& out);
+/// document's ConfigError (file, line, key) for a malformed one.
+void read_upstreams(conf::Document& doc, std::string_view dotted_key, std::vector<UpstreamName>& out);
 
 /// Applies the flags over the config's values; on a bad value prints
 /// "<program>: --upstream ..." to stderr and exits 2, like every other option.
-void apply_upstream_flags(std::string_view program, const UpstreamFlags& flags, std::vector<net::Address>& upstreams,
+void apply_upstream_flags(std::string_view program, const UpstreamFlags& flags, std::vector<UpstreamName>& upstreams,
                           std::chrono::milliseconds& timeout);
 
 }  // namespace weft::examples

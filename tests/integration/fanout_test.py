@@ -158,6 +158,20 @@ def case_dead_leg_is_an_error(args):
         live.close()
 
 
+def case_upstream_by_host_name(args):
+    backend = Backend("named")
+    try:
+        # localhost may name ::1 first, where nothing listens: the leg tries the next.
+        extra = ["--upstream", f"localhost:{backend.port}"]
+        with Server(args, config=temp_config(), extra_args=extra) as server:
+            _, body = aggregate(server.port)
+            legs = body["legs"]
+            assert [leg["outcome"] for leg in legs] == ["ok"], legs
+            assert legs[0]["upstream"] == f"localhost:{backend.port}" and legs[0]["body"] == "named", legs
+    finally:
+        backend.close()
+
+
 def case_bad_config(args):
     bad = os.path.abspath(os.path.join("/tmp", f"fanout_bad_{os.getpid()}.toml"))
     with open(bad, "w") as f:

@@ -549,6 +549,25 @@ def case_dead_backend_502_and_retry(args):
         live.stop()
 
 
+def case_upstream_by_host_name(args):
+    backend = Backend("named")
+    try:
+        # localhost may also name ::1, where nothing listens: that entry is refused,
+        # ejected and retried on the next, so every request is still answered.
+        with start_proxy(args, [f"localhost:{backend.port}"], cores=1) as proxy:
+            for i in range(6):
+                status, name, body = get_once(proxy.port, "/name")
+                assert (status, body) == (200, b"named"), (i, status, body)
+            started = [l for l in proxy.lines if "weft-proxy on" in l]
+            assert started and f"localhost:{backend.port}" in started[0], started
+    finally:
+        backend.stop()
+    # A name that does not resolve stops the proxy at start, naming the upstream.
+    done, _ = run_proxy(args, '[proxy]\nupstreams = ["127.0.0.1:9001"]\n', "--upstream", "no-such-host.invalid:80")
+    assert done.returncode == 1, f"exit {done.returncode}: {done.stderr}"
+    assert "upstream no-such-host.invalid:80: cannot resolve" in done.stderr, done.stderr
+
+
 def case_backend_dies_mid_request(args):
     """A backend that resets the connection instead of answering, or part way through its
     answer: retried only when that is safe, 502 when nothing was sent to the client yet,

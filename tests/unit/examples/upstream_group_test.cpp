@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <vector>
 
 namespace weft::examples {
@@ -16,8 +17,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<net::Address> three() {
-  return {net::Address::ipv4_loopback(9001), net::Address::ipv4_loopback(9002), net::Address::ipv4_loopback(9003)};
+std::vector<ResolvedUpstream> three() {
+  std::vector<ResolvedUpstream> out;
+  for (std::uint16_t port : {9001, 9002, 9003}) {
+    const auto address = net::Address::ipv4_loopback(port);
+    out.push_back({address.to_string(), {address}});
+  }
+  return out;
 }
 
 std::vector<std::size_t> picks(UpstreamGroup& group, int n) {
@@ -96,6 +102,17 @@ TEST(UpstreamGroup, HealthVerdictsChangeOnlyAfterTheirThresholds) {
     EXPECT_TRUE(group[0].healthy);
     co_return;
   }());
+}
+
+TEST(UpstreamGroup, ANameWithSeveralAddressesIsOneUpstreamPerAddress) {
+  const ResolvedUpstream named{"localhost:9001", {net::Address::ipv4_loopback(9001), *net::Address::parse("[::1]:9001")}};
+  const ResolvedUpstream literal{"127.0.0.1:9002", {net::Address::ipv4_loopback(9002)}};
+  UpstreamGroup group({named, literal}, Balance::round_robin);
+  ASSERT_EQ(group.size(), 3u);
+  EXPECT_EQ(group[0].name, "localhost:9001 (127.0.0.1:9001)");
+  EXPECT_EQ(group[1].name, "localhost:9001 ([::1]:9001)");
+  EXPECT_EQ(group[1].address.to_string(), "[::1]:9001");
+  EXPECT_EQ(group[2].name, "127.0.0.1:9002");
 }
 
 }  // namespace
