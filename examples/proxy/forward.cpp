@@ -142,7 +142,7 @@ http::ClientRequest upstream_request(http::Request& request, const BodyShape& sh
 // The response as the client gets it: hop-by-hop fields dropped, Via added; the body
 // read whole when small, else streamed.
 Task<http::Response> client_response(http::ResponseStream upstream, bool head, const std::string& name,
-                                     Instant due) {
+                                     Instant due, InFlight busy) {
   http::Response response;
   response.status = static_cast<int>(upstream.status());
   const std::string tokens = connection_tokens(upstream.headers());
@@ -174,8 +174,8 @@ Task<http::Response> client_response(http::ResponseStream upstream, bool head, c
     co_return response;
   }
   // Each piece waits at most the proxy's timeout (the client's read_timeout).
-  response.stream = [body = std::make_shared<http::ResponseStream>(std::move(upstream)),
-                     name](http::BodyWriter& writer) -> Task<Result<void>> {
+  response.stream = [body = std::make_shared<http::ResponseStream>(std::move(upstream)), name,
+                     busy = std::make_shared<InFlight>(std::move(busy))](http::BodyWriter& writer) -> Task<Result<void>> {
     while (true) {
       auto piece = co_await body->read();
       if (!piece) {
@@ -245,10 +245,9 @@ Task<http::Response> forward(ProxyCore& core, http::Request& request) {
   while (auto index = core.group.pick(tried)) {
     tried.push_back(*index);
     Upstream& upstream = core.group[*index];
-    ++upstream.in_flight;
+    InFlight busy(upstream);
     auto opened = co_await select(core.client.open(upstream.address, upstream_request(request, shape, upload)),
                                   deadline(upload, core.options.timeout));
-    --upstream.in_flight;
     if (opened.index() == 1) {
       log::warn("proxy: {} {}: upstream {} did not answer within {} ms; 504", request.method, request.target,
                 upstream.name, core.options.timeout.count());
@@ -257,7 +256,7 @@ Task<http::Response> forward(ProxyCore& core, http::Request& request) {
     auto& stream = std::get<0>(opened);
     if (stream) {
       co_return co_await client_response(std::move(*stream), request.is_head(), upstream.name,
-                                         now() + core.options.timeout);
+                                         now() + core.options.timeout, std::move(busy));
     }
     last_error = stream.error();
     const bool not_connected = is_connect_failure(last_error);

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace weft::examples {
@@ -24,7 +25,23 @@ struct Upstream {
   bool healthy = true;           // the active health checks' verdict
   unsigned streak = 0;           // consecutive checks against the current verdict
   Instant ejected_until{};       // passive ejection after a failed connection
-  std::size_t in_flight = 0;     // requests forwarded and not yet answered
+  std::size_t in_flight = 0;     // requests forwarded whose response has not ended (InFlight)
+};
+
+/// Counts one request in its upstream's in_flight for as long as it lives; forward()
+/// moves it into a streamed response's body, so a long download still counts for
+/// least connections until its last byte.
+class InFlight {
+ public:
+  explicit InFlight(Upstream& upstream) noexcept : upstream_(&upstream) { ++upstream.in_flight; }
+  InFlight(InFlight&& other) noexcept : upstream_(std::exchange(other.upstream_, nullptr)) {}
+  InFlight& operator=(InFlight&&) = delete;
+  ~InFlight() {
+    if (upstream_ != nullptr) --upstream_->in_flight;
+  }
+
+ private:
+  Upstream* upstream_;
 };
 
 class UpstreamGroup {

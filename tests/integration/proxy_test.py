@@ -295,44 +295,48 @@ def case_forwards_and_balances(args):
 
 
 def case_least_connections(args):
-    # One core: in-flight counts are per core.
+    # One core: in-flight counts are per core. A request counts until its response's
+    # last byte: a slow answer (/sleep) and a long streamed download (/drip, whose head
+    # comes at once) both keep their backend busy.
     with proxied(args, cores=1, proxy={"balance": "least_connections"}) as (proxy, (a, b)):
-        long_result = {}
-
-        def long_request():
-            try:
-                long_result["reply"] = get_once(proxy.port, "/sleep?ms=1500")
-            except Exception as error:  # noqa: BLE001 - reported below
-                long_result["error"] = repr(error)
-
-        slow = threading.Thread(target=long_request, daemon=True)
-        slow.start()
-        started = None
-        end = time.monotonic() + 5
-        while started is None and time.monotonic() < end:
-            for backend in (a, b):
-                if any("start" in l and "/sleep?ms=1500" in l for l in list(backend.lines)):
-                    started = backend
-            time.sleep(0.01)
-        assert started is not None, "the long request did not reach a backend"
-        other = b if started is a else a
         client = Client(proxy.port)
-        quick = []
-        for _ in range(6):
-            status, response, _ = client.get("/name")
-            assert status == 200, status
-            quick.append(response.getheader("X-Backend"))
-        still_running = slow.is_alive()
-        slow.join(IO_TIMEOUT)
-        assert "error" not in long_result, long_result
-        status, name, _ = long_result["reply"]
-        assert status == 200 and name == started.name, long_result
-        assert still_running, "the quick requests outlasted the long one: nothing measured"
-        assert quick == [other.name] * 6, \
-            f"with {started.name} busy, every quick request should go to {other.name}: {quick}"
-        # Nothing in flight: both take requests again.
-        after = [client.get("/name")[1].getheader("X-Backend") for _ in range(4)]
-        assert set(after) == {"a", "b"}, f"idle, least connections should use both: {after}"
+        for long_path in ("/sleep?ms=1500", "/drip?pieces=16&ms=100"):
+            long_result = {}
+
+            def long_request(path=long_path, result=long_result):
+                try:
+                    result["reply"] = get_once(proxy.port, path)
+                except Exception as error:  # noqa: BLE001 - reported below
+                    result["error"] = repr(error)
+
+            slow = threading.Thread(target=long_request, daemon=True)
+            slow.start()
+            started = None
+            end = time.monotonic() + 5
+            while started is None and time.monotonic() < end:
+                for backend in (a, b):
+                    if any("start" in l and long_path in l for l in list(backend.lines)):
+                        started = backend
+                time.sleep(0.01)
+            assert started is not None, f"{long_path} did not reach a backend"
+            time.sleep(0.2)  # the drip's head is through the proxy by now
+            other = b if started is a else a
+            quick = []
+            for _ in range(6):
+                status, response, _ = client.get("/name")
+                assert status == 200, status
+                quick.append(response.getheader("X-Backend"))
+            still_running = slow.is_alive()
+            slow.join(IO_TIMEOUT)
+            assert "error" not in long_result, long_result
+            status, name, _ = long_result["reply"]
+            assert status == 200 and name == started.name, long_result
+            assert still_running, f"the quick requests outlasted {long_path}: nothing measured"
+            assert quick == [other.name] * 6, \
+                f"with {started.name} busy on {long_path}, every quick request should go to {other.name}: {quick}"
+            # Nothing in flight: both take requests again.
+            after = [client.get("/name")[1].getheader("X-Backend") for _ in range(4)]
+            assert set(after) == {"a", "b"}, f"idle, least connections should use both: {after}"
         client.close()
 
 

@@ -115,5 +115,21 @@ TEST(UpstreamGroup, ANameWithSeveralAddressesIsOneUpstreamPerAddress) {
   EXPECT_EQ(group[2].name, "127.0.0.1:9002");
 }
 
+TEST(UpstreamGroup, InFlightCountsARequestUntilItsLastOwnerEnds) {
+  run_paused([]() -> Task<void> {
+    UpstreamGroup group(three(), Balance::least_connections);
+    {
+      InFlight first(group[0]);
+      EXPECT_EQ(group[0].in_flight, 1u);
+      InFlight moved(std::move(first));  // as into a streamed body
+      EXPECT_EQ(group[0].in_flight, 1u);
+      // Busy 0 is avoided while its response streams.
+      EXPECT_EQ(group.pick({}), 1u);
+    }
+    EXPECT_EQ(group[0].in_flight, 0u);
+    co_return;
+  }());
+}
+
 }  // namespace
 }  // namespace weft::examples
