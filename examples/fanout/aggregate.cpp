@@ -13,16 +13,14 @@ namespace {
 using json = nlohmann::ordered_json;
 
 // GET `path` from the first of `addresses` that takes the connection (a name may give
-// ::1 and 127.0.0.1 and the backend listen on one of them only).
+// ::1 and 127.0.0.1 and the backend listen on one of them only). The leg's select
+// bounds the whole.
 Task<Result<http::ClientResponse>> send_to_any(http::Client& client, const std::vector<net::Address>& addresses,
                                                const std::string& path) {
   Result<http::ClientResponse> response = fail(std::errc::address_not_available);
   for (const auto& address : addresses) {
     response = co_await client.send(address, http::ClientRequest::get(path));
-    const bool refused = !response && (response.error() == std::errc::connection_refused ||
-                                       response.error() == std::errc::network_unreachable ||
-                                       response.error() == std::errc::host_unreachable);
-    if (!refused) break;
+    if (response || !is_connect_failure(response.error())) break;
   }
   co_return response;
 }

@@ -202,11 +202,6 @@ Task<void> deadline(const Upload& upload, std::chrono::milliseconds timeout) {
   }
 }
 
-bool is_connect_failure(const std::error_code& error) noexcept {
-  return error == std::errc::connection_refused || error == std::errc::host_unreachable ||
-         error == std::errc::network_unreachable || error == make_error_code(errc::timed_out);
-}
-
 bool is_lost_connection(const std::error_code& error) noexcept {
   return error == std::errc::connection_reset || error == std::errc::broken_pipe ||
          error == make_error_code(errc::closed);

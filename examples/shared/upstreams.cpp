@@ -44,6 +44,11 @@ std::optional<UpstreamName> parse_upstream(std::string_view text, std::string& w
   return UpstreamName{std::nullopt, std::string(host), static_cast<std::uint16_t>(port), std::string(text)};
 }
 
+bool is_connect_failure(const std::error_code& error) noexcept {
+  return error == std::errc::connection_refused || error == std::errc::host_unreachable ||
+         error == std::errc::network_unreachable || error == make_error_code(errc::timed_out);
+}
+
 Task<std::vector<ResolvedUpstream>> resolve_upstreams(const std::vector<UpstreamName>& upstreams) {
   std::vector<ResolvedUpstream> out;
   for (const auto& upstream : upstreams) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace weft::examples {
@@ -31,6 +32,12 @@ struct ResolvedUpstream {
   std::string name;                     // as configured
   std::vector<net::Address> addresses;  // one or more, in getaddrinfo's order of preference
 };
+
+/// True when a request failed because no connection to the upstream could be made —
+/// refused, unreachable or timed out (a request's own deadlines also say timed_out:
+/// callers that set one look at it first) — so nothing was sent and another address
+/// or upstream may be tried.
+bool is_connect_failure(const std::error_code& error) noexcept;
 
 /// Looks each name up (an IP literal needs no lookup): a name may give several
 /// addresses (localhost: ::1 and 127.0.0.1), which the proxy balances over and the
