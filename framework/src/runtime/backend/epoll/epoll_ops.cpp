@@ -88,7 +88,7 @@ bool EpollBackend::input_pending(IoObject& object) noexcept {
 bool EpollBackend::start_readable(Operation& op) {
   op.kind = OpKind::readable;
   auto& object = static_cast<EpollObject&>(*op.object);
-  if (!object.given_back.empty() || (object.maybe_readable && readable_now(object.fd))) {
+  if (input_pending(object)) {
     op.result = 0;
     return true;
   }

@@ -20,6 +20,11 @@ constexpr std::uint16_t kBufferGroup = 0;
 constexpr std::size_t kMaxQueuedBytes = 4 * kBufferSize;
 constexpr std::size_t kMaxQueuedBuffers = 4;
 
+// Bytes, an end or an error that a read would take without asking the kernel.
+bool received(const UringObject& object) noexcept {
+  return !object.given_back.empty() || !object.chunks.empty() || object.sticky != 1;
+}
+
 }  // namespace
 
 void UringBackend::setup_buffers() {
@@ -120,7 +125,7 @@ bool UringBackend::start_read(Operation& op) {
 bool UringBackend::start_readable(Operation& op) {
   auto& object = static_cast<UringObject&>(*op.object);
   op.kind = OpKind::readable;
-  if (!object.given_back.empty() || !object.chunks.empty() || object.sticky != 1) {
+  if (received(object)) {
     op.result = 0;  // the read that follows takes the bytes, the end or the error
     return true;
   }
@@ -131,8 +136,7 @@ bool UringBackend::start_readable(Operation& op) {
 // What the armed recv has already taken; with no recv armed, bytes wait in the socket.
 bool UringBackend::input_pending(IoObject& io_object) noexcept {
   auto& object = static_cast<UringObject&>(io_object);
-  if (!object.given_back.empty() || !object.chunks.empty() || object.sticky != 1) return true;
-  return !object.recv_armed && readable_now(object.fd);
+  return received(object) || (!object.recv_armed && readable_now(object.fd));
 }
 
 void UringBackend::park_reader(UringObject& object, Operation& op) noexcept {
