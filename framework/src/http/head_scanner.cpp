@@ -81,6 +81,7 @@ void HeadScanner::start_message() noexcept {
   line_bytes_ = 0;
   field_bytes_ = 0;
   fields_ = 0;
+  scanned_ = 0;
 }
 
 void HeadScanner::start_trailers() noexcept { state_ = State::field_start; }
@@ -96,6 +97,7 @@ HeadScanner::Verdict HeadScanner::scan(const char* data, std::size_t size) noexc
     i += skip_plain(data + i, size - i);
     i += skip_version(data + i, size - i);
     if (i == size) break;
+    cursor_ = scanned_ + i;
     const Fault fault = step(static_cast<unsigned char>(data[i]));
     if (fault != Fault::none) {
       state_ = State::failed;
@@ -103,6 +105,7 @@ HeadScanner::Verdict HeadScanner::scan(const char* data, std::size_t size) noexc
     }
     if (state_ == State::done) return {i + 1, Outcome::done};
   }
+  scanned_ += size;
   return {size, Outcome::more};
 }
 
@@ -202,6 +205,7 @@ HeadScanner::Fault HeadScanner::step_request_line(unsigned char c) noexcept {
       started_ = true;
       if (!is_tchar(c)) return Fault::method_char;
       state_ = State::method;
+      layout_.method_begin = here();
       return Fault::none;
     case State::lead_lf:
       if (c != '\n') return Fault::bare_cr;
@@ -210,6 +214,7 @@ HeadScanner::Fault HeadScanner::step_request_line(unsigned char c) noexcept {
     case State::method:
       if (c == ' ') {
         state_ = State::target_start;
+        layout_.method_end = here();
         return Fault::none;
       }
       return is_tchar(c) ? Fault::none : Fault::method_char;
@@ -217,11 +222,13 @@ HeadScanner::Fault HeadScanner::step_request_line(unsigned char c) noexcept {
       if (c == ' ' || c == '\t') return Fault::extra_space;
       if (!is_vchar(c)) return Fault::target_char;
       state_ = State::target;
+      layout_.target_begin = here();
       return Fault::none;
     case State::target:
       if (c == ' ') {
         state_ = State::version;
         version_len_ = 0;
+        layout_.target_end = here();
         return Fault::none;
       }
       if (c == '\r') return Fault::missing_version;
@@ -274,10 +281,12 @@ HeadScanner::Fault HeadScanner::step_field_line(unsigned char c) noexcept {
       if (!is_tchar(c)) return Fault::name_char;
       if (++fields_ > limits_.max_headers) return Fault::too_many_headers;
       state_ = State::name;
+      if (auto* field = field_in_layout()) field->name_begin = here();
       return Fault::none;
     case State::name:
       if (c == ':') {
         state_ = State::value;
+        if (auto* field = field_in_layout()) field->name_end = here(), field->value_begin = here() + 1;
         return Fault::none;
       }
       if (is_tchar(c)) return Fault::none;
@@ -288,6 +297,7 @@ HeadScanner::Fault HeadScanner::step_field_line(unsigned char c) noexcept {
     case State::value:
       if (c == '\r') {
         state_ = State::field_lf;
+        if (auto* field = field_in_layout()) field->value_end = here();
         return Fault::none;
       }
       if (c == '\n') return Fault::bare_lf;

@@ -15,6 +15,10 @@
 // earlier byte decides the outcome, so the result does not depend on how the input was
 // split across reads. The scanner never looks at body bytes: the parser starts it at
 // each message and again after the last chunk of a chunked body (the trailer section).
+//
+// While it scans a head, it also notes where the method, the target and each field's
+// name and value lie (layout()): when a whole head arrives in one read, the parser
+// builds the request from those offsets instead of a second pass through llhttp.
 #pragma once
 
 #include <weft/http/limits.hpp>
@@ -40,6 +44,17 @@ class HeadScanner {
     const char* reason = nullptr;  ///< on error: a short static explanation
   };
 
+  /// Where the pieces of the head lie, as offsets from the message's first byte
+  /// (empty lines before the request line included). Field values are untrimmed.
+  struct Layout {
+    static constexpr std::size_t kMaxFields = 16;
+    struct Field {
+      std::uint32_t name_begin, name_end, value_begin, value_end;
+    };
+    std::uint32_t method_begin, method_end, target_begin, target_end;
+    Field fields[kMaxFields];
+  };
+
   explicit HeadScanner(const Limits& limits) noexcept : limits_(limits) {}
 
   /// Expect a request line (after optional empty lines); resets every counter.
@@ -49,6 +64,16 @@ class HeadScanner {
   void start_trailers() noexcept;
   /// True once a byte of the request line (not an empty line before it) was scanned.
   bool started() const noexcept { return started_; }
+  /// True before any byte of the message was scanned: a scan() that then ends done saw
+  /// the whole head, and layout() describes it.
+  bool at_message_start() const noexcept { return state_ == State::lead && scanned_ == 0; }
+
+  /// The head's layout, complete once scan() ended done in the header section.
+  const Layout& layout() const noexcept { return layout_; }
+  /// Header field lines of the head: layout() holds the first Layout::kMaxFields.
+  std::size_t fields() const noexcept { return fields_; }
+  /// The version's minor digit ('0' or '1') once the request line was accepted.
+  char version_minor() const noexcept { return version_[1]; }
 
   /// Scans `size` bytes, stopping after the empty line that ends the section or at
   /// the first refused byte. Once done or failed, scanning more is an error.
@@ -72,6 +97,11 @@ class HeadScanner {
   Fault step_field_line(unsigned char c) noexcept;
   static Verdict refuse(std::size_t accepted, Fault fault) noexcept;
 
+  std::uint32_t here() const noexcept { return static_cast<std::uint32_t>(cursor_); }
+  Layout::Field* field_in_layout() noexcept {
+    return fields_ <= Layout::kMaxFields ? &layout_.fields[fields_ - 1] : nullptr;
+  }
+
   const Limits& limits_;
   State state_ = State::lead;
   bool started_ = false;
@@ -80,6 +110,9 @@ class HeadScanner {
   std::size_t line_bytes_ = 0;    // request line plus empty lines before it
   std::size_t field_bytes_ = 0;   // header (then trailer) field lines, CRLFs included
   std::size_t fields_ = 0;        // header (then trailer) field lines
+  std::size_t scanned_ = 0;       // bytes of this message accepted by earlier scan() calls
+  std::size_t cursor_ = 0;        // the offset in the message of the byte step() sees
+  Layout layout_;
 };
 
 }  // namespace weft::http::detail

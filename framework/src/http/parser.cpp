@@ -6,6 +6,11 @@
 
 #include <llhttp.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +31,8 @@ struct RequestParser::Impl : MessageGlue {
   ParseResult fail_llhttp(llhttp_errno_t err);
   int on_headers_complete() noexcept;
   int build_request() noexcept;
-  int check_framing() noexcept;
+  int check_framing(bool connect, const std::uint64_t* content_length) noexcept;
+  std::optional<ParseResult> take_whole_head(const char* at, std::size_t size);
 
   detail::HeadScanner scanner{limits};
   Span method;
@@ -96,6 +102,23 @@ const llhttp_settings_t& settings() noexcept {
   return instance;
 }
 
+// Methods llhttp parses with nothing special (unlike CONNECT and PRI): with one of these
+// and none of the fields below, a head needs nothing from llhttp (take_whole_head).
+constexpr std::array<std::string_view, 8> kPlainMethods = {"GET",     "HEAD",  "POST",  "PUT",
+                                                           "DELETE", "OPTIONS", "PATCH", "TRACE"};
+
+// The fields llhttp interprets itself: framing, connection management, upgrades.
+bool llhttp_interprets(std::string_view name) noexcept {
+  switch (name.size()) {
+    case 7: return detail::iequals(name, "upgrade");
+    case 10: return detail::iequals(name, "connection");
+    case 14: return detail::iequals(name, "content-length");
+    case 16: return detail::iequals(name, "proxy-connection");
+    case 17: return detail::iequals(name, "transfer-encoding");
+    default: return false;
+  }
+}
+
 // The status for an error llhttp found itself (HeadScanner has already refused
 // non-token method bytes, so an invalid method is an unknown one).
 int status_for(llhttp_errno_t err) noexcept {
@@ -117,7 +140,11 @@ RequestParser::Impl::Impl(const Limits& l) : MessageGlue(l, HTTP_REQUEST, settin
 int RequestParser::Impl::on_headers_complete() noexcept {
   phase = Phase::body;
   piece = Piece::none;
-  if (build_request() != 0 || check_framing() != 0) return -1;
+  const bool connect = llhttp.method == HTTP_CONNECT;
+  const bool has_length = (llhttp.flags & F_CONTENT_LENGTH) != 0;
+  if (build_request() != 0 || check_framing(connect, has_length ? &llhttp.content_length : nullptr) != 0) {
+    return -1;
+  }
   // An Upgrade request is served as plain HTTP/1.1 (RFC 9110 §7.8 lets a server
   // ignore Upgrade): without this, llhttp would stop at HPE_PAUSED_UPGRADE.
   llhttp.upgrade = 0;
@@ -146,12 +173,13 @@ int RequestParser::Impl::build_request() noexcept {
   return 0;
 }
 
-// The checks llhttp does not make, in the order they are applied.
-int RequestParser::Impl::check_framing() noexcept {
+// The checks llhttp does not make, in the order they are applied. `connect`: the method
+// is CONNECT; `content_length`: the parsed Content-Length, null without one.
+int RequestParser::Impl::check_framing(bool connect, const std::uint64_t* content_length) noexcept {
   if (request.version_major != 1 || request.version_minor > 1) {
     return refuse(505, "HTTP version not supported");
   }
-  if (llhttp.method == HTTP_CONNECT) return refuse(501, "CONNECT is not supported");
+  if (connect) return refuse(501, "CONNECT is not supported");
   std::size_t hosts = 0, lengths = 0, encodings = 0;
   bool chunked_only = true;
   for (const auto& field : request.headers) {
@@ -174,10 +202,54 @@ int RequestParser::Impl::check_framing() noexcept {
   if (encodings > 1 || !chunked_only) return refuse(501, "Transfer-Encoding other than chunked");
   if (hosts > 1) return refuse(400, "duplicate Host header");
   if (hosts == 0 && request.version_minor == 1) return refuse(400, "missing Host header");
-  if ((llhttp.flags & F_CONTENT_LENGTH) != 0 && llhttp.content_length > limits.max_body) {
+  if (content_length != nullptr && *content_length > limits.max_body) {
     return refuse(413, "body too large");
   }
   return 0;
+}
+
+// The common request's one-pass path: its whole head came in one scan, which ended
+// done; its method is plain, its target in origin-form, and no field is one llhttp
+// interprets. Such a head has no body, and llhttp (whose strict mode accepts every
+// byte HeadScanner does in a target or a field) would add nothing to what HeadScanner
+// checked, so the request is built from HeadScanner's layout and llhttp, paused
+// between messages, never sees it. Anything else: nullopt, and llhttp parses the head.
+// The fuzz target holds the two paths to the same outcome: a head fed whole takes this
+// one, fed a byte at a time the other.
+std::optional<ParseResult> RequestParser::Impl::take_whole_head(const char* at, std::size_t size) {
+  using Layout = detail::HeadScanner::Layout;
+  if (size > std::numeric_limits<std::uint32_t>::max() || scanner.fields() > Layout::kMaxFields) return std::nullopt;
+  // llhttp's say on the message before (paused after it, it still holds its flags): a
+  // `Connection: close` among its trailers makes llhttp refuse whatever follows.
+  if (paused && llhttp_should_keep_alive(&llhttp) == 0) return std::nullopt;
+  const Layout& layout = scanner.layout();
+  const std::string_view bytes(at, size);
+  const auto method = bytes.substr(layout.method_begin, layout.method_end - layout.method_begin);
+  if (std::find(kPlainMethods.begin(), kPlainMethods.end(), method) == kPlainMethods.end()) return std::nullopt;
+  if (bytes[layout.target_begin] != '/') return std::nullopt;
+  const std::span<const Layout::Field> head_fields(layout.fields, scanner.fields());
+  for (const auto& field : head_fields) {
+    if (llhttp_interprets(bytes.substr(field.name_begin, field.name_end - field.name_begin))) return std::nullopt;
+  }
+  try {
+    head.assign(bytes);
+    request.headers.reserve(head_fields.size());
+  } catch (...) {
+    return fail(500, "out of memory");
+  }
+  const auto piece = [this](std::uint32_t begin, std::uint32_t end) { return view({begin, end - begin}); };
+  request.method = piece(layout.method_begin, layout.method_end);
+  request.target = piece(layout.target_begin, layout.target_end);
+  split_target(request.target, request);
+  request.version_minor = scanner.version_minor() == '1' ? 1 : 0;
+  for (const auto& field : head_fields) {
+    request.headers.push_back(
+        {piece(field.name_begin, field.name_end), detail::trim_ows(piece(field.value_begin, field.value_end))});
+  }
+  request.keep_alive = request.version_minor == 1;  // no Connection field
+  if (check_framing(false, nullptr) != 0) return fail(pending_status, pending_reason);
+  phase = request.keep_alive ? Phase::complete : Phase::closed;
+  return ParseResult{ParseResult::Kind::complete, size};
 }
 
 void RequestParser::Impl::begin_message() {
@@ -222,7 +294,16 @@ ParseResult RequestParser::Impl::feed(std::span<const char> bytes) {
   while (pos < bytes.size()) {
     const char* at = bytes.data() + pos;
     detail::HeadScanner::Verdict verdict{bytes.size() - pos};
-    if (phase == Phase::head || phase == Phase::trailers) verdict = scanner.scan(at, verdict.accepted);
+    if (phase == Phase::head || phase == Phase::trailers) {
+      const bool whole_head = phase == Phase::head && scanner.at_message_start();
+      verdict = scanner.scan(at, verdict.accepted);
+      if (whole_head && verdict.outcome == detail::HeadScanner::Outcome::done) {
+        if (auto taken = take_whole_head(at, verdict.accepted)) {
+          if (taken->kind == ParseResult::Kind::complete) taken->consumed += pos;
+          return *taken;
+        }
+      }
+    }
     if (verdict.accepted > 0) {
       const Step step = execute(at, verdict.accepted);
       pos += step.used;
