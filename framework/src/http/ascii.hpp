@@ -2,6 +2,7 @@
 // and case-insensitive comparison. Locale-free and constexpr.
 #pragma once
 
+#include <array>
 #include <string_view>
 
 namespace weft::http::detail {
@@ -19,11 +20,18 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-/// tchar (RFC 9110 §5.6.2): the characters of a method or a header field name.
-constexpr bool is_tchar(unsigned char c) noexcept {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
+/// tchar (RFC 9110 §5.6.2): the characters of a method or a header field name. A table:
+/// every request's method and field names, and every response's field names, go
+/// through it.
+inline constexpr std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> table{};
+  for (unsigned c = 0; c < 256; ++c) {
+    table[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+  }
+  return table;
+}();
+constexpr bool is_tchar(unsigned char c) noexcept { return kTchar[c]; }
 
 /// Visible ASCII (VCHAR without obs-text): the characters of a request-target.
 constexpr bool is_vchar(unsigned char c) noexcept { return c >= 0x21 && c <= 0x7e; }

@@ -21,6 +21,13 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out.append("\r\n");
 }
 
+bool value_is_valid(std::string_view value) noexcept {
+  for (unsigned char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
 bool is_server_owned(std::string_view name) noexcept {
   return iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "connection");
 }
@@ -32,14 +39,11 @@ bool field_is_valid(std::string_view name, std::string_view value) noexcept {
   for (unsigned char c : name) {
     if (!is_tchar(c)) return false;
   }
-  for (unsigned char c : value) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
+  return value_is_valid(value);
 }
 
 bool fields_are_valid(const Response& response) noexcept {
-  if (!response.content_type.empty() && !field_is_valid("Content-Type", response.content_type)) return false;
+  if (!value_is_valid(response.content_type)) return false;
   for (const auto& field : response.headers) {
     if (!field_is_valid(field.name, field.value)) return false;
   }
