@@ -26,7 +26,7 @@ CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../conf/fa
 
 class Backend:
     """An HTTP/1.1 server on a kernel-chosen port that answers GET / with its name after
-    `delay` seconds and records (start, end) of every request."""
+    `delay` seconds and records (start, end of the delay) of every request."""
 
     def __init__(self, name, delay=0.0):
         self.name = name
@@ -39,6 +39,9 @@ class Backend:
             def do_GET(self):  # noqa: N802 - the http.server API
                 started = time.monotonic()
                 time.sleep(delay)
+                # Recorded before answering: once the answer is out, the fan-out may reply
+                # and the test read the intervals before this thread runs again.
+                backend.intervals.append((started, time.monotonic()))
                 body = backend.name.encode()
                 try:
                     self.send_response(200)
@@ -47,7 +50,6 @@ class Backend:
                     self.wfile.write(body)
                 except OSError:
                     pass  # the leg gave up and closed its connection
-                backend.intervals.append((started, time.monotonic()))
 
             def log_message(self, *_):
                 pass
