@@ -146,8 +146,7 @@ void IoHandle::close() noexcept {
 Task<Result<std::size_t>> IoHandle::read(std::span<std::byte> into) {
   if (object_ == nullptr) co_return fail(std::errc::bad_file_descriptor);
   OperationAwaiter awaiter(object_, &detail::backend::IoBackend::start_read);
-  awaiter.op().buffer = into.data();
-  awaiter.op().length = into.size();
+  awaiter.op().args.read = {into.data(), into.size()};
   const int result = co_await awaiter;
   if (result < 0) co_return fail(detail::backend::to_error_code(result));
   co_return static_cast<std::size_t>(result);
@@ -191,8 +190,9 @@ bool IoHandle::input_pending() const noexcept {
 Task<Result<std::size_t>> IoHandle::write_some(std::span<const IoVec> buffers) {
   if (object_ == nullptr) co_return fail(std::errc::bad_file_descriptor);
   OperationAwaiter awaiter(object_, &detail::backend::IoBackend::start_write);
-  awaiter.op().iov = reinterpret_cast<const iovec*>(buffers.data());
-  awaiter.op().iovcnt = static_cast<unsigned>(buffers.size());
+  // IoVec is iovec's layout (io_handle.hpp); sendmsg does not write through msg_iov.
+  awaiter.op().args.write.msg_iov = const_cast<iovec*>(reinterpret_cast<const iovec*>(buffers.data()));
+  awaiter.op().args.write.msg_iovlen = buffers.size();
   const int result = co_await awaiter;
   if (result < 0) co_return fail(detail::backend::to_error_code(result));
   co_return static_cast<std::size_t>(result);
@@ -209,8 +209,7 @@ Task<Result<int>> IoHandle::accept() {
 Task<Result<void>> IoHandle::connect(const sockaddr* address, unsigned length) {
   if (object_ == nullptr) co_return fail(std::errc::bad_file_descriptor);
   OperationAwaiter awaiter(object_, &detail::backend::IoBackend::start_connect);
-  awaiter.op().address = address;
-  awaiter.op().address_length = length;
+  awaiter.op().args.connect = {address, length};
   const int result = co_await awaiter;
   if (result < 0) co_return fail(detail::backend::to_error_code(result));
   co_return Result<void>{};

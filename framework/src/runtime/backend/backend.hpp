@@ -44,18 +44,25 @@ struct Operation {
   // Instead of a waiter: called as notify(this) from the run queue (a readable watch,
   // which has no coroutine of its own; see IoHandle::watch_readable).
   void (*notify)(void* op) noexcept = nullptr;
-  OpKind kind = OpKind::read;
   IoObject* object = nullptr;
   int result = 0;
-  // Arguments; which ones are used depends on the operation.
-  void* buffer = nullptr;
-  std::size_t length = 0;
-  const iovec* iov = nullptr;
-  unsigned iovcnt = 0;
-  const sockaddr* address = nullptr;
-  socklen_t address_length = 0;
-  msghdr message{};         // io_uring sendmsg keeps it here while in the kernel
-  bool in_kernel = false;   // io_uring: an SQE for it is pending
+  OpKind kind = OpKind::read;
+  bool in_kernel = false;  // io_uring: an SQE for it is pending
+  // The arguments of its kind, overlaid: an Operation sits in every frame that waits
+  // for I/O (and in every parked connection's watch), so it stays small.
+  union Args {
+    struct {
+      void* buffer;
+      std::size_t length;
+    } read;
+    // msg_iov and msg_iovlen, the rest zero: the header io_uring's sendmsg reads while
+    // the operation is in the kernel, and epoll's sendmsg reads at once.
+    msghdr write;
+    struct {
+      const sockaddr* address;
+      socklen_t length;
+    } connect;
+  } args{};
 };
 
 /// Per-fd state. Each backend derives its own; the reactor only sees this part.
@@ -67,8 +74,21 @@ struct IoObject {
   // task is cancelled now, its bytes or fd are given back (below), so cancelling a
   // read never loses data, even when the read had already won its race.
   Operation* settled = nullptr;
-  std::string given_back;          // bytes of cancelled reads: the next reads get them first
-  std::vector<int> given_back_fds; // fds of cancelled accepts: the next accepts get them first
+  // What the next reads or accepts take first: bytes of cancelled reads; fds of
+  // cancelled accepts (and, on io_uring, of connections accepted before anyone asked).
+  // Allocated on first use: most objects never need it.
+  struct Held {
+    std::string bytes;
+    std::vector<int> fds;
+  };
+  std::unique_ptr<Held> held;
+
+  bool holds_bytes() const noexcept { return held != nullptr && !held->bytes.empty(); }
+  bool holds_fds() const noexcept { return held != nullptr && !held->fds.empty(); }
+  Held& hold() {
+    if (held == nullptr) held = std::make_unique<Held>();
+    return *held;
+  }
 };
 
 /// Serves a read or accept from what cancelled ones gave back; false if nothing was.
@@ -95,10 +115,10 @@ class IoBackend {
   /// of it, and frees the object. Pending operations complete with -ECANCELED.
   virtual void close(IoObject* object) noexcept = 0;
 
-  virtual bool start_read(Operation& op) = 0;     // into buffer/length; 0 = end of stream
-  virtual bool start_write(Operation& op) = 0;    // iov/iovcnt, may write less than all
+  virtual bool start_read(Operation& op) = 0;     // into args.read; 0 = end of stream
+  virtual bool start_write(Operation& op) = 0;    // args.write, may write less than all
   virtual bool start_accept(Operation& op) = 0;   // result: a new non-blocking fd
-  virtual bool start_connect(Operation& op) = 0;  // address/address_length
+  virtual bool start_connect(Operation& op) = 0;  // to args.connect
   /// Completes (result 0) once a read would not block: bytes received or given back,
   /// end of stream, or an error the next read reports. Consumes nothing.
   virtual bool start_readable(Operation& op) = 0;

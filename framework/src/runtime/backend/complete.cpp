@@ -39,16 +39,18 @@ void settle_done(Operation& op) noexcept {
 
 bool take_given_back(Operation& op) noexcept {
   IoObject& object = *op.object;
-  if (op.kind == OpKind::read && !object.given_back.empty()) {
-    const std::size_t n = std::min(op.length, object.given_back.size());
-    std::memcpy(op.buffer, object.given_back.data(), n);
-    object.given_back.erase(0, n);
+  if (op.kind == OpKind::read && object.holds_bytes()) {
+    std::string& bytes = object.held->bytes;
+    const std::size_t n = std::min(op.args.read.length, bytes.size());
+    std::memcpy(op.args.read.buffer, bytes.data(), n);
+    bytes.erase(0, n);
     op.result = static_cast<int>(n);
     return true;
   }
-  if (op.kind == OpKind::accept && !object.given_back_fds.empty()) {
-    op.result = object.given_back_fds.front();
-    object.given_back_fds.erase(object.given_back_fds.begin());
+  if (op.kind == OpKind::accept && object.holds_fds()) {
+    std::vector<int>& fds = object.held->fds;
+    op.result = fds.front();
+    fds.erase(fds.begin());
     return true;
   }
   return false;
@@ -59,9 +61,10 @@ bool give_back_settled(Operation& op) noexcept {
   if (object.settled != &op) return false;
   object.settled = nullptr;
   if (op.kind == OpKind::read) {
-    object.given_back.insert(0, static_cast<const char*>(op.buffer), static_cast<std::size_t>(op.result));
+    object.hold().bytes.insert(0, static_cast<const char*>(op.args.read.buffer), static_cast<std::size_t>(op.result));
   } else if (op.kind == OpKind::accept) {
-    object.given_back_fds.insert(object.given_back_fds.begin(), op.result);
+    auto& fds = object.hold().fds;
+    fds.insert(fds.begin(), op.result);
   }  // anything else (a readable op) never settles: complete() lets go of its object
   op.result = -ECANCELED;  // the waiter is already scheduled; it will see this
   return true;
@@ -70,8 +73,9 @@ bool give_back_settled(Operation& op) noexcept {
 void forget_object(IoObject& object) noexcept {
   if (object.settled != nullptr) object.settled->object = nullptr;
   object.settled = nullptr;
-  for (int fd : object.given_back_fds) ::close(fd);
-  object.given_back_fds.clear();
+  if (object.held == nullptr) return;
+  for (int fd : object.held->fds) ::close(fd);
+  object.held->fds.clear();
 }
 
 }  // namespace weft::detail::backend

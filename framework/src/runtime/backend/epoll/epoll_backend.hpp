@@ -34,7 +34,7 @@ struct EpollObject : IoObject {
 /// set: it consumed nothing, so the read that follows must try recv at once.
 inline void note_read(Operation& op) noexcept {
   auto& object = *static_cast<EpollObject*>(op.object);
-  if (op.kind == OpKind::read && op.result > 0 && static_cast<std::size_t>(op.result) < op.length &&
+  if (op.kind == OpKind::read && op.result > 0 && static_cast<std::size_t>(op.result) < op.args.read.length &&
       !object.input_closed) {
     object.maybe_readable = false;
   }

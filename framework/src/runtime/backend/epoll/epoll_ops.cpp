@@ -31,13 +31,9 @@ bool EpollBackend::attempt(Operation& op) noexcept {
   const int fd = op.object->fd;
   switch (op.kind) {
     case OpKind::read:
-      return settle(op, ::recv(fd, op.buffer, op.length, 0));
-    case OpKind::write: {
-      msghdr message{};
-      message.msg_iov = const_cast<iovec*>(op.iov);
-      message.msg_iovlen = op.iovcnt;
-      return settle(op, ::sendmsg(fd, &message, MSG_NOSIGNAL));
-    }
+      return settle(op, ::recv(fd, op.args.read.buffer, op.args.read.length, 0));
+    case OpKind::write:
+      return settle(op, ::sendmsg(fd, &op.args.write, MSG_NOSIGNAL));
     case OpKind::accept:
       return settle(op, ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     case OpKind::connect: {
@@ -82,7 +78,7 @@ bool EpollBackend::start_read(Operation& op) {
 // that filled its buffer exactly; readable_now() looks when it might be.
 bool EpollBackend::input_pending(IoObject& object) noexcept {
   auto& epoll_object = static_cast<EpollObject&>(object);
-  return !object.given_back.empty() || (epoll_object.maybe_readable && readable_now(object.fd));
+  return object.holds_bytes() || (epoll_object.maybe_readable && readable_now(object.fd));
 }
 
 bool EpollBackend::start_readable(Operation& op) {
@@ -116,7 +112,7 @@ bool EpollBackend::start_accept(Operation& op) {
 
 bool EpollBackend::start_connect(Operation& op) {
   op.kind = OpKind::connect;
-  if (::connect(op.object->fd, op.address, op.address_length) == 0) {
+  if (::connect(op.object->fd, op.args.connect.address, op.args.connect.length) == 0) {
     op.result = 0;
     return true;
   }

@@ -20,12 +20,7 @@ void UringBackend::arm_accept(UringObject& object) noexcept {
 bool UringBackend::start_accept(Operation& op) {
   auto& object = static_cast<UringObject&>(*op.object);
   op.kind = OpKind::accept;
-  if (take_given_back(op)) return true;
-  if (!object.accepted.empty()) {
-    op.result = object.accepted.front();
-    object.accepted.erase(object.accepted.begin());
-    return true;
-  }
+  if (take_given_back(op)) return true;  // given back, or accepted before anyone asked
   object.reader = &op;
   if (!object.accept_armed) arm_accept(object);
   return false;
@@ -47,7 +42,13 @@ void UringBackend::on_accept(UringObject& object, int result, std::uint32_t flag
     complete(reactor_, op, result);  // an fd, or the error (EMFILE, ...) for this accept
     return;
   }
-  if (result >= 0) object.accepted.push_back(result);
+  if (result >= 0) {
+    try {
+      object.hold().fds.push_back(result);
+    } catch (...) {
+      ::close(result);  // no memory to keep it: the client sees a reset, not a hang
+    }
+  }
   // An error with nobody waiting ends this multishot; the next accept re-arms it.
 }
 

@@ -31,7 +31,6 @@ struct UringObject : IoObject {
   };
   std::vector<Chunk> chunks;        // received, not yet read
   std::size_t queued_bytes = 0;
-  std::vector<int> accepted;        // accepted, not yet taken
   int sticky = 1;                   // 0: end of stream; < 0: error; 1: none
   unsigned pending = 0;             // SQEs whose final CQE has not arrived
   bool recv_armed = false;

@@ -104,8 +104,6 @@ void UringBackend::close(IoObject* base) noexcept {
   object.closing = true;
   forget_object(object);
   drop_chunks(object);
-  for (int fd : object.accepted) ::close(fd);
-  object.accepted.clear();
   std::erase(starved_, &object);
   if (object.pending == 0) {
     ::close(object.fd);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 #include <system_error>
+#include <vector>
 
 namespace weft::detail::backend {
 namespace {
@@ -22,7 +23,7 @@ constexpr std::size_t kMaxQueuedBuffers = 4;
 
 // Bytes, an end or an error that a read would take without asking the kernel.
 bool received(const UringObject& object) noexcept {
-  return !object.given_back.empty() || !object.chunks.empty() || object.sticky != 1;
+  return object.holds_bytes() || !object.chunks.empty() || object.sticky != 1;
 }
 
 }  // namespace
@@ -85,11 +86,11 @@ void UringBackend::rearm_starved() noexcept {
 
 void UringBackend::copy_out(UringObject& object, Operation& op) noexcept {
   std::size_t copied = 0;
-  auto* out = static_cast<std::byte*>(op.buffer);
+  auto* out = static_cast<std::byte*>(op.args.read.buffer);
   std::size_t used = 0;
   for (auto& chunk : object.chunks) {
-    if (copied == op.length) break;
-    const std::size_t take = std::min<std::size_t>(chunk.length - chunk.offset, op.length - copied);
+    if (copied == op.args.read.length) break;
+    const std::size_t take = std::min<std::size_t>(chunk.length - chunk.offset, op.args.read.length - copied);
     std::memcpy(out + copied, buffers_ + std::size_t{chunk.buffer} * kBufferSize + chunk.offset, take);
     copied += take;
     chunk.offset += static_cast<std::uint32_t>(take);
@@ -129,6 +130,9 @@ bool UringBackend::start_readable(Operation& op) {
     op.result = 0;  // the read that follows takes the bytes, the end or the error
     return true;
   }
+  // A readable wait is how an idle connection waits (a parked one holds nothing else):
+  // the chunk list it no longer needs goes back to the heap.
+  std::vector<UringObject::Chunk>().swap(object.chunks);
   park_reader(object, op);
   return false;
 }

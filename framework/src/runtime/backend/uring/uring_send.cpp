@@ -8,13 +8,11 @@ namespace weft::detail::backend {
 bool UringBackend::start_write(Operation& op) {
   op.kind = OpKind::write;
   io_uring_sqe* sqe = next_sqe();
-  if (op.iovcnt == 1) {
-    io_uring_prep_send(sqe, op.object->fd, op.iov[0].iov_base, op.iov[0].iov_len, MSG_NOSIGNAL);
+  const msghdr& message = op.args.write;
+  if (message.msg_iovlen == 1) {
+    io_uring_prep_send(sqe, op.object->fd, message.msg_iov[0].iov_base, message.msg_iov[0].iov_len, MSG_NOSIGNAL);
   } else {
-    op.message = {};
-    op.message.msg_iov = const_cast<iovec*>(op.iov);
-    op.message.msg_iovlen = op.iovcnt;
-    io_uring_prep_sendmsg(sqe, op.object->fd, &op.message, MSG_NOSIGNAL);
+    io_uring_prep_sendmsg(sqe, op.object->fd, &message, MSG_NOSIGNAL);
   }
   set_data(sqe, &op, kOp);
   op.in_kernel = true;
@@ -25,7 +23,7 @@ bool UringBackend::start_write(Operation& op) {
 bool UringBackend::start_connect(Operation& op) {
   op.kind = OpKind::connect;
   io_uring_sqe* sqe = next_sqe();
-  io_uring_prep_connect(sqe, op.object->fd, op.address, op.address_length);
+  io_uring_prep_connect(sqe, op.object->fd, op.args.connect.address, op.args.connect.length);
   set_data(sqe, &op, kOp);
   op.in_kernel = true;
   ++static_cast<UringObject*>(op.object)->pending;
