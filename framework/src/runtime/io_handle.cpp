@@ -21,16 +21,19 @@ namespace {
 
 using detail::backend::OpKind;
 using detail::backend::Operation;
+using detail::backend::WriteOperation;
 
 // Waits for one backend operation. Inline completions spend the task's budget: when
 // it runs out the task suspends and goes to the back of the run queue, so a stream
-// that always has data cannot starve the other tasks of its core.
+// that always has data cannot starve the other tasks of its core. `Op`: the operation
+// type its start function takes (a write's carries a sendmsg header).
+template <class Op = Operation>
 class OperationAwaiter {
  public:
-  using Start = bool (detail::backend::IoBackend::*)(Operation&);
+  using Start = bool (detail::backend::IoBackend::*)(Op&);
 
   OperationAwaiter(detail::backend::IoObject* object, Start start) : start_(start) { op_.object = object; }
-  Operation& op() noexcept { return op_; }
+  Op& op() noexcept { return op_; }
 
   bool await_ready() noexcept { return false; }
 
@@ -83,7 +86,7 @@ class OperationAwaiter {
     awaiter->reactor_->io().cancel(awaiter->op_);
   }
 
-  Operation op_;
+  Op op_;
   Start start_;
   detail::Reactor* reactor_ = nullptr;
   CancelState* cancel_ = nullptr;
@@ -189,10 +192,8 @@ bool IoHandle::input_pending() const noexcept {
 
 Task<Result<std::size_t>> IoHandle::write_some(std::span<const IoVec> buffers) {
   if (object_ == nullptr) co_return fail(std::errc::bad_file_descriptor);
-  OperationAwaiter awaiter(object_, &detail::backend::IoBackend::start_write);
-  // IoVec is iovec's layout (io_handle.hpp); sendmsg does not write through msg_iov.
-  awaiter.op().args.write.msg_iov = const_cast<iovec*>(reinterpret_cast<const iovec*>(buffers.data()));
-  awaiter.op().args.write.msg_iovlen = buffers.size();
+  OperationAwaiter<WriteOperation> awaiter(object_, &detail::backend::IoBackend::start_write);
+  awaiter.op().args.write = {reinterpret_cast<const iovec*>(buffers.data()), buffers.size()};
   const int result = co_await awaiter;
   if (result < 0) co_return fail(detail::backend::to_error_code(result));
   co_return static_cast<std::size_t>(result);

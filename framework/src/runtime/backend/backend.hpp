@@ -55,14 +55,20 @@ struct Operation {
       void* buffer;
       std::size_t length;
     } read;
-    // msg_iov and msg_iovlen, the rest zero: the header io_uring's sendmsg reads while
-    // the operation is in the kernel, and epoll's sendmsg reads at once.
-    msghdr write;
+    struct {
+      const iovec* iov;
+      std::size_t iovcnt;
+    } write;
     struct {
       const sockaddr* address;
       socklen_t length;
     } connect;
   } args{};
+};
+
+/// A write: io_uring's sendmsg reads its header while the operation is in the kernel.
+struct WriteOperation : Operation {
+  msghdr message{};
 };
 
 /// Per-fd state. Each backend derives its own; the reactor only sees this part.
@@ -116,7 +122,7 @@ class IoBackend {
   virtual void close(IoObject* object) noexcept = 0;
 
   virtual bool start_read(Operation& op) = 0;     // into args.read; 0 = end of stream
-  virtual bool start_write(Operation& op) = 0;    // args.write, may write less than all
+  virtual bool start_write(WriteOperation& op) = 0;  // args.write, may write less than all
   virtual bool start_accept(Operation& op) = 0;   // result: a new non-blocking fd
   virtual bool start_connect(Operation& op) = 0;  // to args.connect
   /// Completes (result 0) once a read would not block: bytes received or given back,

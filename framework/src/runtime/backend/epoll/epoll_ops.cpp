@@ -32,8 +32,12 @@ bool EpollBackend::attempt(Operation& op) noexcept {
   switch (op.kind) {
     case OpKind::read:
       return settle(op, ::recv(fd, op.args.read.buffer, op.args.read.length, 0));
-    case OpKind::write:
-      return settle(op, ::sendmsg(fd, &op.args.write, MSG_NOSIGNAL));
+    case OpKind::write: {
+      msghdr message{};
+      message.msg_iov = const_cast<iovec*>(op.args.write.iov);  // sendmsg does not write through it
+      message.msg_iovlen = op.args.write.iovcnt;
+      return settle(op, ::sendmsg(fd, &message, MSG_NOSIGNAL));
+    }
     case OpKind::accept:
       return settle(op, ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     case OpKind::connect: {
@@ -95,7 +99,7 @@ bool EpollBackend::start_readable(Operation& op) {
   return false;
 }
 
-bool EpollBackend::start_write(Operation& op) {
+bool EpollBackend::start_write(WriteOperation& op) {
   op.kind = OpKind::write;
   if (attempt(op)) return true;
   op.object->writer = &op;

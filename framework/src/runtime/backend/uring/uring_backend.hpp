@@ -49,7 +49,7 @@ class UringBackend final : public IoBackend {
   IoObject* attach(int fd) override;
   void close(IoObject* object) noexcept override;
   bool start_read(Operation& op) override;
-  bool start_write(Operation& op) override;
+  bool start_write(WriteOperation& op) override;
   bool start_accept(Operation& op) override;
   bool start_connect(Operation& op) override;
   bool start_readable(Operation& op) override;

@@ -5,14 +5,17 @@
 
 namespace weft::detail::backend {
 
-bool UringBackend::start_write(Operation& op) {
+bool UringBackend::start_write(WriteOperation& op) {
   op.kind = OpKind::write;
   io_uring_sqe* sqe = next_sqe();
-  const msghdr& message = op.args.write;
-  if (message.msg_iovlen == 1) {
-    io_uring_prep_send(sqe, op.object->fd, message.msg_iov[0].iov_base, message.msg_iov[0].iov_len, MSG_NOSIGNAL);
+  const auto& [iov, iovcnt] = op.args.write;
+  if (iovcnt == 1) {
+    io_uring_prep_send(sqe, op.object->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
   } else {
-    io_uring_prep_sendmsg(sqe, op.object->fd, &message, MSG_NOSIGNAL);
+    op.message = {};
+    op.message.msg_iov = const_cast<iovec*>(iov);  // sendmsg does not write through it
+    op.message.msg_iovlen = iovcnt;
+    io_uring_prep_sendmsg(sqe, op.object->fd, &op.message, MSG_NOSIGNAL);
   }
   set_data(sqe, &op, kOp);
   op.in_kernel = true;
