@@ -27,7 +27,10 @@
 // callbacks that only append, a pause after each message, sticky errors) is in
 // llhttp_glue.hpp; finish() calls llhttp_finish() at EOF, and a request cut short by
 // EOF is an error. llhttp is built with LLHTTP_STRICT_MODE and no lenient flags;
-// HeadScanner adds the checks llhttp 8.1 lacks (see head_scanner.hpp).
+// HeadScanner adds the checks llhttp 8.1 lacks (see head_scanner.hpp). The common
+// request — its head whole in one feed(), a plain method, an origin-form target, no
+// field llhttp interprets — is built from HeadScanner's layout in one pass, without
+// llhttp (take_whole_head in parser.cpp); the outcome is the same either way.
 #pragma once
 
 #include <weft/http/limits.hpp>
