@@ -120,6 +120,10 @@ Task<End> Connection::run(bool resumed) {
   bool readable = resumed;  // woken by input: the first read cannot wait
   while (true) {
     if (in_.empty() && !readable) {
+      // The read buffer and the parser go back first: on io_uring the flush waits for
+      // its completion, and holding them meanwhile makes a burst of connections take
+      // more than the pools keep (freed afterwards, they leave the heap fragmented).
+      release();
       if (!out_.empty() && !co_await flush()) co_return End::closed;
       release();
       const milliseconds wait = keep_alive ? options_.keepalive_timeout : options_.header_timeout;

@@ -112,7 +112,7 @@ class HeadScanner {
   std::size_t fields_ = 0;        // header (then trailer) field lines
   std::size_t scanned_ = 0;       // bytes of this message accepted by earlier scan() calls
   std::size_t cursor_ = 0;        // the offset in the message of the byte step() sees
-  Layout layout_;
+  Layout layout_{};
 };
 
 }  // namespace weft::http::detail
