@@ -60,7 +60,7 @@ constexpr FaultInfo kFaults[] = {
 
 constexpr bool is_digit(unsigned char c) noexcept { return c >= '0' && c <= '9'; }
 
-// Byte classes as tables, for skip_plain's tight loops.
+// Byte classes as tables, for skip_plain's tight loops (tchar's is ascii.hpp's kTchar).
 using ByteClass = std::array<bool, 256>;
 template <class Predicate>
 constexpr ByteClass make_class(Predicate predicate) {
@@ -68,7 +68,6 @@ constexpr ByteClass make_class(Predicate predicate) {
   for (unsigned c = 0; c < 256; ++c) table[c] = predicate(static_cast<unsigned char>(c));
   return table;
 }
-constexpr ByteClass kTokenChar = make_class(is_tchar);
 constexpr ByteClass kTargetChar = make_class(is_vchar);
 constexpr ByteClass kValueChar = make_class(is_field_value_char);
 
@@ -121,13 +120,13 @@ std::size_t HeadScanner::skip_plain(const char* data, std::size_t size) noexcept
   std::size_t limit = 0;
   switch (state_) {
     case State::method:
-      plain = &kTokenChar, counter = &line_bytes_, limit = limits_.max_request_line;
+      plain = &kTchar, counter = &line_bytes_, limit = limits_.max_request_line;
       break;
     case State::target:
       plain = &kTargetChar, counter = &line_bytes_, limit = limits_.max_request_line;
       break;
     case State::name:
-      plain = &kTokenChar, counter = &field_bytes_, limit = limits_.max_header_bytes;
+      plain = &kTchar, counter = &field_bytes_, limit = limits_.max_header_bytes;
       break;
     case State::value:
       plain = &kValueChar, counter = &field_bytes_, limit = limits_.max_header_bytes;
