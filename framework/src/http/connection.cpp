@@ -14,9 +14,12 @@
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/with_deadline.hpp>
 
+#include <array>
 #include <charconv>
 #include <chrono>
+#include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace weft::http::detail {
@@ -41,6 +44,32 @@ enum class End { closed, parked };
 enum class Next { keep, close, drop };
 
 class Connection;
+
+// What a send still has to write: up to three buffers, held by value so that a send
+// trims its own copy and a caller may build one in a plain function (see flush).
+struct Unsent {
+  std::array<IoVec, 3> parts{};
+  std::size_t first = 0;
+  std::size_t count = 0;
+
+  Unsent(std::initializer_list<IoVec> buffers) noexcept {
+    for (const IoVec& buffer : buffers) {
+      if (buffer.size != 0 && count < parts.size()) parts[count++] = buffer;
+    }
+  }
+  std::span<const IoVec> left() const noexcept { return std::span(parts).subspan(first, count); }
+  // Drops the `written` bytes at the front.
+  void advance(std::size_t written) noexcept {
+    while (count > 0 && written >= parts[first].size) {
+      written -= parts[first++].size;
+      --count;
+    }
+    if (count > 0) {
+      parts[first].data = static_cast<const std::byte*>(parts[first].data) + written;
+      parts[first].size -= written;
+    }
+  }
+};
 
 // The BodyWriter a streamed response's producer gets.
 class ChunkSink final : public BodyWriter {
@@ -83,8 +112,9 @@ class Connection {
   net::TcpStream& stream() noexcept { return stream_; }
   /// After run() parked: when the keep-alive wait ends.
   Instant parked_until() const noexcept { return parked_until_; }
-  /// Sends every byte of `parts`, bounded by the write timeout; false when it failed.
-  Task<bool> send(std::span<const IoVec> parts);
+  /// Sends every byte of `unsent`, bounded by the write timeout; false when it failed.
+  /// `then_clear`: out_ is cleared once it ends (the bytes came from it).
+  Task<bool> send(Unsent unsent, bool then_clear = false);
   /// The next piece of a streamed request body into `piece` (see StreamedBody).
   Task<Result<std::string_view>> read_body(std::string& piece);
 
@@ -92,7 +122,8 @@ class Connection {
   Task<Got> read_request(Instant head_deadline, bool readable);
   std::optional<Got> parse_buffered();
   Task<Next> respond(Request& request, Instant started);
-  Task<bool> flush();
+  // Sends out_ and clears it. Not a coroutine of its own: one frame less per response.
+  Task<bool> flush() { return send({{out_.data(), out_.size()}}, true); }
   Task<void> close_gracefully();
   void refuse(int status, std::string_view reason);
   void access_log(const Request* request, int status, std::size_t body_bytes, Instant started) const;
@@ -286,9 +317,8 @@ Task<Next> Connection::respond(Request& request, Instant started) {
   if (facts.framing == Framing::length && !head) {
     body_bytes = response.body.size();
     if (body_bytes > kCopyBodyUpTo) {
-      const IoVec parts[] = {{out_.data(), out_.size()}, {response.body.data(), response.body.size()}};
-      const bool sent = co_await send(parts);
-      out_.clear();
+      const Unsent parts{{out_.data(), out_.size()}, {response.body.data(), response.body.size()}};
+      const bool sent = co_await send(parts, true);
       if (!sent) co_return Next::drop;
     } else {
       out_.append(response.body);
@@ -311,15 +341,20 @@ Task<Next> Connection::respond(Request& request, Instant started) {
   co_return facts.close ? Next::close : Next::keep;
 }
 
-Task<bool> Connection::send(std::span<const IoVec> parts) {
-  const Result<void> sent = co_await with_deadline(now() + options_.write_timeout, stream_.writev_all(parts));
-  co_return sent.has_value();
-}
-
-Task<bool> Connection::flush() {
-  const IoVec part{out_.data(), out_.size()};
-  const bool sent = co_await send(std::span(&part, 1));
-  out_.clear();
+// Calls write_some itself (not Stream::writev_all): a response is one buffer, or a
+// few, and this is one coroutine less on every response.
+Task<bool> Connection::send(Unsent unsent, bool then_clear) {
+  const Instant deadline = now() + options_.write_timeout;
+  bool sent = true;
+  while (unsent.count > 0) {
+    const Result<std::size_t> written = co_await with_deadline(deadline, stream_.write_some(unsent.left()));
+    if (!written) {
+      sent = false;
+      break;
+    }
+    unsent.advance(*written);
+  }
+  if (then_clear) out_.clear();
   co_return sent;
 }
 
@@ -427,13 +462,11 @@ Task<Result<void>> ChunkSink::write(std::string_view bytes) {
     char* end = std::to_chars(size_line, size_line + 16, bytes.size(), 16).ptr;
     *end++ = '\r';
     *end++ = '\n';
-    const IoVec parts[] = {{size_line, static_cast<std::size_t>(end - size_line)},
-                           {bytes.data(), bytes.size()},
-                           {"\r\n", 2}};
+    const Unsent parts{{size_line, static_cast<std::size_t>(end - size_line)}, {bytes.data(), bytes.size()}, {"\r\n", 2}};
     sent = co_await connection_.send(parts);
   } else {
-    const IoVec part{bytes.data(), bytes.size()};
-    sent = co_await connection_.send(std::span(&part, 1));
+    const Unsent part{{bytes.data(), bytes.size()}};
+    sent = co_await connection_.send(part);
   }
   if (!sent) {
     failed_ = true;

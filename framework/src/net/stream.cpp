@@ -22,7 +22,7 @@ Task<Result<void>> Stream::write_all(std::span<const std::byte> bytes) {
 Task<Result<void>> Stream::writev_all(std::span<const IoVec> buffers) {
   // Gather up to kBatch buffers per send; a partial send trims the front in place.
   constexpr std::size_t kBatch = 64;
-  std::array<IoVec, kBatch> batch{};
+  std::array<IoVec, kBatch> batch;  // only [0, count) is read
   std::size_t next = 0;
   std::size_t count = 0;
   while (true) {
