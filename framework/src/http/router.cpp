@@ -1,7 +1,9 @@
 #include <weft/http/router.hpp>
 
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace weft::http {
@@ -86,10 +88,26 @@ bool more_specific(const std::vector<Segment>& a, const std::vector<Segment>& b)
 
 Task<Response> answer(Response response) { co_return response; }
 
+bool all_literal(const std::vector<Segment>& segments) noexcept {
+  for (const auto& segment : segments) {
+    if (segment.kind != SegmentKind::literal) return false;
+  }
+  return true;
+}
+
+struct PathHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view path) const noexcept { return std::hash<std::string_view>{}(path); }
+};
+
 }  // namespace
 
 struct Router::Table {
   std::vector<Route> routes;
+  // Routes whose pattern is all literals, by that pattern (which is then the one path
+  // they match), as indexes into `routes` in registration order. Such a route is the
+  // most specific match of its path, so route() answers from here without a scan.
+  std::unordered_map<std::string, std::vector<std::size_t>, PathHash, std::equal_to<>> literal;
   std::vector<Middleware> middleware;
   Handler not_found;
   // chain[i] runs middleware[i] with chain[i + 1] as next; the last one routes. Built
@@ -97,8 +115,24 @@ struct Router::Table {
   mutable std::vector<Handler> chain;
 
   Task<Response> route(Request& request) const;
+  const Route* literal_route(const Request& request) const;
   void build_chain() const;
 };
+
+// The route a scan would pick when the path is a literal pattern's: among the routes of
+// that pattern, the first of the request's method, else (for HEAD) the first GET. Null
+// when none fits: the scan then finds any other route of the path, or answers 405.
+const Route* Router::Table::literal_route(const Request& request) const {
+  const auto found = literal.find(request.path);
+  if (found == literal.end()) return nullptr;
+  const Route* get = nullptr;
+  for (const std::size_t index : found->second) {
+    const Route& route = routes[index];
+    if (route.method == request.method) return &route;
+    if (get == nullptr && route.method == "GET" && request.method == "HEAD") get = &route;
+  }
+  return get;
+}
 
 Task<Response> Router::Table::route(Request& request) const {
   const bool head = request.method == "HEAD";
@@ -108,6 +142,7 @@ Task<Response> Router::Table::route(Request& request) const {
   // and replace them only if it wins.
   std::vector<PathParam>& params = request.params;
   params.clear();
+  if (const Route* route = literal_route(request)) return route->handler(request);
   for (const auto& route : routes) {
     const std::size_t before = params.size();
     if (!match(route.segments, request.path, params)) {
@@ -172,6 +207,7 @@ Router& Router::operator=(Router&& other) noexcept = default;
 
 Router::Router(const Router& other) : table_(std::make_unique<Table>()) {
   table_->routes = other.table_->routes;
+  table_->literal = other.table_->literal;
   table_->middleware = other.table_->middleware;
   table_->not_found = other.table_->not_found;
 }
@@ -184,7 +220,11 @@ Router& Router::operator=(const Router& other) {
 Router& Router::route(std::string_view method, std::string_view pattern, Handler handler) {
   if (method.empty()) throw std::invalid_argument("route method must not be empty");
   if (!handler) throw std::invalid_argument("route handler must not be empty");
-  table_->routes.push_back({std::string(method), parse_pattern(pattern), std::move(handler)});
+  std::vector<Segment> segments = parse_pattern(pattern);
+  const bool literal = all_literal(segments);
+  table_->routes.push_back({std::string(method), std::move(segments), std::move(handler)});
+  // Should this throw, the route is still found by route()'s scan.
+  if (literal) table_->literal[std::string(pattern)].push_back(table_->routes.size() - 1);
   return *this;
 }
 

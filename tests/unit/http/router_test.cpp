@@ -113,6 +113,40 @@ TEST(Router, HeadIsServedByTheGetRouteUnlessItHasItsOwn) {
   EXPECT_EQ(dispatch(router, "GET", "/b").body, "get b");
 }
 
+// Literal patterns are looked up by path; these hold that lookup to the scan's answers.
+TEST(Router, ALiteralRouteOfAnotherMethodLeavesThePathToTheOtherRoutes) {
+  Router router;
+  router.post("/users/me", named("post me")).get("/users/{id}", named("user")).get("/*", named("any"));
+  EXPECT_EQ(dispatch(router, "GET", "/users/me").body, "user id=me");
+  EXPECT_EQ(dispatch(router, "POST", "/users/me").body, "post me");
+  EXPECT_EQ(dispatch(router, "HEAD", "/users/me").body, "user id=me");
+  const Answer answer = dispatch(router, "PUT", "/users/me");
+  EXPECT_EQ(answer.status, 405);
+  EXPECT_EQ(answer.allow, "POST, GET, HEAD");
+}
+
+TEST(Router, AmongEqualLiteralPatternsTheFirstOfTheMethodWins) {
+  Router router;
+  router.get("/a", named("first get")).route("HEAD", "/a", named("head")).get("/a", named("second get"));
+  router.get("/{x}", named("param"));
+  EXPECT_EQ(dispatch(router, "GET", "/a").body, "first get");
+  EXPECT_EQ(dispatch(router, "HEAD", "/a").body, "head");
+  Router get_only;
+  get_only.route("HEAD", "/{x}", named("head param")).get("/a", named("get a"));
+  EXPECT_EQ(dispatch(get_only, "HEAD", "/a").body, "get a");  // literal beats {x}
+  EXPECT_EQ(dispatch(get_only, "HEAD", "/b").body, "head param x=b");
+}
+
+TEST(Router, ALiteralRouteAddedToACopyIsNotInTheOriginal) {
+  Router router;
+  router.get("/a", named("a"));
+  Router copy = router;
+  copy.get("/b", named("b"));
+  EXPECT_EQ(dispatch(copy, "GET", "/a").body, "a");
+  EXPECT_EQ(dispatch(copy, "GET", "/b").body, "b");
+  EXPECT_EQ(dispatch(router, "GET", "/b").status, 404);
+}
+
 TEST(Router, MiddlewareRunsInOrderAroundEveryAnswerIncluding404) {
   Router router;
   auto tag = [](std::string name) {
