@@ -9,9 +9,10 @@ CancelState* DeadlineScope::open(CancelState* parent) {
   parent_ = parent;
   state_.emplace(parent);
   fire = &DeadlineScope::on_fire;
-  arm_timer(*this, deadline_);
   return &*state_;
 }
+
+void DeadlineScope::arm() noexcept { arm_timer(*this, deadline_); }
 
 bool DeadlineScope::close() noexcept {
   if (!state_) return expired_;

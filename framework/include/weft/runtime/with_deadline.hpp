@@ -3,7 +3,9 @@
 // select's machinery: the task runs in the caller's frame under a cancellation scope
 // of its own, and a timer embedded in the awaiting frame cancels that scope at the
 // deadline. No frame is allocated beyond the task's; select would add four (its own,
-// two branch drivers and the sleep) to every read with a deadline.
+// two branch drivers and the sleep) to every read with a deadline. The timer is armed
+// only once the task waits: most reads and writes end at once (bytes already there,
+// room in the socket buffer), and those never touch the timer wheel.
 #pragma once
 
 #include <weft/core/result.hpp>
@@ -28,8 +30,10 @@ class DeadlineScope : private Timer {
   DeadlineScope& operator=(const DeadlineScope&) = delete;
   ~DeadlineScope() { close(); }
 
-  /// Opens the scope under `parent` and arms the timer; returns the scope's state.
+  /// Opens the scope under `parent`; returns the scope's state.
   CancelState* open(CancelState* parent);
+  /// Arms the timer: the task is waiting.
+  void arm() noexcept;
   /// Disarms the timer and closes the scope; true when the deadline cancelled it.
   bool close() noexcept;
   /// True when the awaiting task itself was cancelled (the deadline is not the cause).
@@ -55,14 +59,21 @@ class [[nodiscard]] DeadlineAwaiter {
 
   bool await_ready() const noexcept { return false; }
 
+  // Runs the task here until it ends or waits: ended, the caller goes on without
+  // suspending; waiting, the timer is armed and the task resumes the caller at its end.
   template <class P>
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) {
+  bool await_suspend(std::coroutine_handle<P> parent) {
     auto& child = task_.handle().promise();
     enter_child(child, parent.promise());
+    child.continuation = nullptr;  // an end right away returns to resume() below
     child.cancel = scope_.open(parent.promise().cancel);
     child.cancel->innermost = &child;
     parent_frame_ = &parent.promise();
-    return task_.handle();
+    task_.handle().resume();
+    if (task_.handle().done()) return false;
+    child.continuation = parent;
+    scope_.arm();
+    return true;
   }
 
   Result<T> await_resume() {
