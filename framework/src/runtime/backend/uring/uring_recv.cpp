@@ -130,9 +130,10 @@ bool UringBackend::start_readable(Operation& op) {
     op.result = 0;  // the read that follows takes the bytes, the end or the error
     return true;
   }
-  // A readable wait is how an idle connection waits (a parked one holds nothing else):
-  // the chunk list it no longer needs goes back to the heap.
-  std::vector<UringObject::Chunk>().swap(object.chunks);
+  // A readable watch is how a parked connection waits, holding nothing else: the chunk
+  // list it no longer needs goes back to the heap. A busy connection's waits keep it
+  // (freed, each request's first chunk would allocate it again).
+  if (op.notify != nullptr) std::vector<UringObject::Chunk>().swap(object.chunks);
   park_reader(object, op);
   return false;
 }
