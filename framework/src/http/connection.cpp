@@ -15,6 +15,7 @@
 #include <weft/runtime/with_deadline.hpp>
 
 #include <array>
+#include <cassert>
 #include <charconv>
 #include <chrono>
 #include <initializer_list>
@@ -53,8 +54,9 @@ struct Unsent {
   std::size_t count = 0;
 
   Unsent(std::initializer_list<IoVec> buffers) noexcept {
+    assert(buffers.size() <= parts.size());
     for (const IoVec& buffer : buffers) {
-      if (buffer.size != 0 && count < parts.size()) parts[count++] = buffer;
+      if (buffer.size != 0) parts[count++] = buffer;  // an empty one has nothing to send
     }
   }
   std::span<const IoVec> left() const noexcept { return std::span(parts).subspan(first, count); }
