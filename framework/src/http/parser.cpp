@@ -119,6 +119,16 @@ bool llhttp_interprets(std::string_view name) noexcept {
   }
 }
 
+// What a Connection field of exactly one token, `close` or `keep-alive`, asks for: true
+// to close. llhttp reads those two the same way; anything else (a list, `upgrade`,
+// another token) is left to llhttp: nullopt.
+std::optional<bool> closes(std::string_view connection_value) noexcept {
+  const std::string_view token = detail::trim_ows(connection_value);
+  if (detail::iequals(token, "close")) return true;
+  if (detail::iequals(token, "keep-alive")) return false;
+  return std::nullopt;
+}
+
 // The status for an error llhttp found itself (HeadScanner has already refused
 // non-token method bytes, so an invalid method is an unknown one).
 int status_for(llhttp_errno_t err) noexcept {
@@ -210,10 +220,12 @@ int RequestParser::Impl::check_framing(bool connect, const std::uint64_t* conten
 
 // The common request's one-pass path: its whole head came in one scan, which ended
 // done; its method is plain, its target in origin-form, and no field is one llhttp
-// interprets. Such a head has no body, and llhttp (whose strict mode accepts every
-// byte HeadScanner does in a target or a field) would add nothing to what HeadScanner
-// checked, so the request is built from HeadScanner's layout and llhttp, paused
-// between messages, never sees it. Anything else: nullopt, and llhttp parses the head.
+// interprets, except one Connection field of `close` or `keep-alive` (browsers and
+// many client libraries send one). Such a head has no body, and llhttp (whose strict
+// mode accepts every byte HeadScanner does in a target or a field) would add nothing
+// to what HeadScanner checked, so the request is built from HeadScanner's layout and
+// llhttp, paused between messages, never sees it. Anything else: nullopt, and llhttp
+// parses the head.
 // The fuzz target holds the two paths to the same outcome: a head fed whole takes this
 // one, fed a byte at a time the other.
 std::optional<ParseResult> RequestParser::Impl::take_whole_head(const char* at, std::size_t size) {
@@ -228,8 +240,13 @@ std::optional<ParseResult> RequestParser::Impl::take_whole_head(const char* at, 
   if (std::find(kPlainMethods.begin(), kPlainMethods.end(), method) == kPlainMethods.end()) return std::nullopt;
   if (bytes[layout.target_begin] != '/') return std::nullopt;
   const std::span<const Layout::Field> head_fields(layout.fields, scanner.fields());
+  std::optional<bool> close;  // what a Connection field asked for
   for (const auto& field : head_fields) {
-    if (llhttp_interprets(bytes.substr(field.name_begin, field.name_end - field.name_begin))) return std::nullopt;
+    const auto name = bytes.substr(field.name_begin, field.name_end - field.name_begin);
+    if (!llhttp_interprets(name)) continue;
+    if (close.has_value() || !detail::iequals(name, "connection")) return std::nullopt;
+    close = closes(bytes.substr(field.value_begin, field.value_end - field.value_begin));
+    if (!close) return std::nullopt;
   }
   try {
     head.assign(bytes);
@@ -246,7 +263,7 @@ std::optional<ParseResult> RequestParser::Impl::take_whole_head(const char* at, 
     request.headers.push_back(
         {piece(field.name_begin, field.name_end), detail::trim_ows(piece(field.value_begin, field.value_end))});
   }
-  request.keep_alive = request.version_minor == 1;  // no Connection field
+  request.keep_alive = close ? !*close : request.version_minor == 1;
   if (check_framing(false, nullptr) != 0) return fail(pending_status, pending_reason);
   phase = request.keep_alive ? Phase::complete : Phase::closed;
   return ParseResult{ParseResult::Kind::complete, size};
