@@ -120,10 +120,13 @@ bool llhttp_interprets(std::string_view name) noexcept {
 }
 
 // What a Connection field of exactly one token, `close` or `keep-alive`, asks for: true
-// to close. llhttp reads those two the same way; anything else (a list, `upgrade`,
-// another token) is left to llhttp: nullopt.
+// to close. Read as llhttp 8.1 reads it: it skips SP and HTAB before a value but after
+// a token only SP (`keep-alive<HTAB>` is another token to it; the fuzz target found
+// that). Anything else (a list, `upgrade`, another token) is left to llhttp: nullopt.
 std::optional<bool> closes(std::string_view connection_value) noexcept {
-  const std::string_view token = detail::trim_ows(connection_value);
+  std::string_view token = connection_value;
+  while (!token.empty() && detail::is_ows(token.front())) token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   if (detail::iequals(token, "close")) return true;
   if (detail::iequals(token, "keep-alive")) return false;
   return std::nullopt;
