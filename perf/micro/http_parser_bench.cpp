@@ -9,8 +9,9 @@
 //          path, and what a head split across reads still goes through)
 //   Llhttp llhttp_execute over the same bytes, nothing kept
 //
-// Requests: `wrk` (what perf/http's wrk sends), `browser` (a GET with 10 fields), and
-// `post` (a 16-byte Content-Length body: always llhttp's path, whole or not).
+// Requests: `wrk` (what perf/http's wrk sends), `browser` (a GET with 10 fields),
+// `post` (a 16-byte Content-Length body: always llhttp's path, whole or not) and
+// `client` (what a client library sends: a GET with Connection: keep-alive).
 //
 // Run: build-release/perf/micro/http_parser_bench   (ratios: Whole/Llhttp, Whole/Split)
 #include "http/parser.hpp"
@@ -40,6 +41,9 @@ constexpr std::string_view kBrowser =
     "Sec-Fetch-Dest: document\r\n"
     "Sec-Fetch-Mode: navigate\r\n"
     "\r\n";
+constexpr std::string_view kClient =
+    "GET /users/42 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: python-requests/2.28.1\r\n"
+    "Accept-Encoding: gzip, deflate\r\nAccept: */*\r\nConnection: keep-alive\r\n\r\n";
 constexpr std::string_view kPost =
     "POST /echo HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: text/plain\r\n"
     "Content-Length: 16\r\n\r\n0123456789abcdef";
@@ -48,7 +52,8 @@ std::string_view request_named(std::int64_t which) {
   switch (which) {
     case 0: return kWrk;
     case 1: return kBrowser;
-    default: return kPost;
+    case 2: return kPost;
+    default: return kClient;
   }
 }
 
@@ -103,7 +108,7 @@ void BM_Llhttp(benchmark::State& state) {
 
 void requests(benchmark::internal::Benchmark* bench) {
   bench->ArgName("request");
-  bench->Arg(0)->Arg(1)->Arg(2);  // wrk, browser, post
+  bench->Arg(0)->Arg(1)->Arg(2)->Arg(3);  // wrk, browser, post, client
 }
 
 BENCHMARK(BM_Whole)->Apply(requests);
