@@ -157,8 +157,10 @@ Task<End> Connection::run(bool resumed) {
       // its completion, and holding them meanwhile makes a burst of connections take
       // more than the pools keep (freed afterwards, they leave the heap fragmented).
       release();
-      if (!out_.empty() && !co_await flush()) co_return End::closed;
-      release();
+      if (!out_.empty()) {
+        if (!co_await flush()) co_return End::closed;
+        release();  // the write buffer, now empty
+      }
       const milliseconds wait = keep_alive ? options_.keepalive_timeout : options_.header_timeout;
       const bool may_park = keep_alive && !core_.draining() && wait > kParkAfter;
       // During a drain the wait is short but not zero: this connection's last response

@@ -10,13 +10,6 @@
 namespace weft::http::detail {
 namespace {
 
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name);
-  out.append(": ");
-  out.append(value);
-  out.append("\r\n");
-}
-
 bool value_is_valid(std::string_view value) noexcept {
   for (unsigned char c : value) {
     if (c == '\r' || c == '\n' || c == '\0') return false;
@@ -93,8 +86,8 @@ bool asks_to_close(const Response& response) noexcept {
 
 std::string server_line(std::string_view name) {
   if (name.empty()) return {};
-  std::string line;
-  append_field(line, "Server", name);
+  std::string line = "Server: ";
+  line.append(name).append("\r\n");
   return line;
 }
 
@@ -129,7 +122,11 @@ void append_head(std::string& out, const Response& response, const HeadFacts& fa
     }
     head.put(server);
     head.put(date);
-    if (!response.content_type.empty()) head.put_field("Content-Type", response.content_type);
+    if (!response.content_type.empty()) {
+      head.put(kContentType);
+      head.put(response.content_type);
+      head.put("\r\n");
+    }
     switch (facts.framing) {
       case Framing::length:
         head.put(kContentLength);
