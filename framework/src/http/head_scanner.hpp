@@ -19,6 +19,8 @@
 // While it scans a head, it also notes where the method, the target and each field's
 // name and value lie (layout()): when a whole head arrives in one read, the parser
 // builds the request from those offsets instead of a second pass through llhttp.
+// Such a head, when it is also valid and ordinary, is scanned by a straight-line fast
+// path (scan_whole_head) that ends in the state the byte-by-byte scan would reach.
 #pragma once
 
 #include <weft/http/limits.hpp>
@@ -89,6 +91,7 @@ class HeadScanner {
   };
   enum class Fault : std::uint8_t;
 
+  std::size_t scan_whole_head(const char* data, std::size_t size) noexcept;
   Fault step(unsigned char c) noexcept;
   std::size_t skip_plain(const char* data, std::size_t size) noexcept;
   std::size_t skip_version(const char* data, std::size_t size) noexcept;
