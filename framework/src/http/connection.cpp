@@ -18,6 +18,7 @@
 #include <cassert>
 #include <charconv>
 #include <chrono>
+#include <exception>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -263,7 +264,12 @@ std::optional<Got> Connection::parse_buffered() {
 }
 
 Task<Next> Connection::respond(Request& request, Instant started) {
-  Response response;
+  // The answer stays where the handler's co_return put it, in its task's promise, and
+  // is written from there: moving a Response out costs more than the response's head.
+  // `replacement` holds one the server made instead (500, 503, a select's outcome).
+  Task<Response> handling;
+  Response replacement;
+  Response* answer = &replacement;
   bool threw = false;
   request.socket = stream_.native_handle();
   StreamedBody streamed_body(*this);
@@ -272,14 +278,17 @@ Task<Next> Connection::respond(Request& request, Instant started) {
     if (options_.handler_timeout.count() > 0) {
       auto outcome = co_await select(core_.router().dispatch(request), sleep(options_.handler_timeout));
       if (outcome.index() == 0) {
-        response = std::move(std::get<0>(outcome));
+        replacement = std::move(std::get<0>(outcome));
       } else {
         log::warn("http: {} {}: handler ran over {} ms; answered 503", request.method, request.target,
                   options_.handler_timeout.count());
-        response = Response::of_status(503);
+        replacement = Response::of_status(503);
       }
     } else {
-      response = co_await core_.router().dispatch(request);
+      handling = core_.router().dispatch(request);
+      auto& ended = co_await weft::detail::settle(handling);
+      if (ended.error) std::rethrow_exception(ended.error);  // to the handlers below
+      answer = &*ended.value;
     }
   } catch (const std::exception& error) {
     if (cancelled()) throw;
@@ -290,12 +299,14 @@ Task<Next> Connection::respond(Request& request, Instant started) {
     log::error("http: {} {}: handler threw a non-exception; answered 500", request.method, request.target);
     threw = true;
   }
-  if (threw) response = Response::of_status(500);
-  if (!fields_are_valid(response)) {
+  if (threw) replacement = Response::of_status(500);
+  if (!fields_are_valid(*answer)) {
     log::error("http: {} {}: the response has an invalid status or header field; answered 500", request.method,
                request.target);
-    response = Response::of_status(500);
+    replacement = Response::of_status(500);
+    answer = &replacement;
   }
+  Response& response = *answer;
 
   HeadFacts facts;
   facts.server_line = core_.server_line();
