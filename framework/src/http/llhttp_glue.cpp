@@ -110,6 +110,7 @@ void MessageGlue::add_shared_callbacks(llhttp_settings_t& s) noexcept {
 MessageGlue::Step MessageGlue::execute(const char* at, std::size_t size) noexcept {
   if (paused) llhttp_resume(&llhttp);
   paused = false;
+  llhttp_used = true;
   const llhttp_errno_t err = llhttp_execute(&llhttp, at, size);
   if (err == HPE_OK) return {Step::Kind::consumed, size};
   if (err != HPE_PAUSED) return {Step::Kind::error, 0, err};

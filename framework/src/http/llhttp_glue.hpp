@@ -94,6 +94,7 @@ class MessageGlue {
   llhttp_t llhttp{};
   Phase phase = Phase::head;
   bool paused = false;        // llhttp returned HPE_PAUSED: resume before executing again
+  bool llhttp_used = false;   // llhttp ran since it was (re)initialised: a reset must redo that
   bool message_done = false;  // on_message_complete ran
   bool last_chunk = false;    // on_chunk_header saw the zero-size chunk
   Piece piece = Piece::none;

@@ -352,6 +352,7 @@ ParseResult RequestParser::Impl::finish() {
       return {ParseResult::Kind::end};
     default: break;
   }
+  llhttp_used = true;
   const llhttp_errno_t err = paused ? HPE_OK : llhttp_finish(&llhttp);
   if (phase == Phase::head && !scanner.started() && err == HPE_OK) {
     phase = Phase::finished;
@@ -374,8 +375,12 @@ bool RequestParser::headers_complete() const noexcept {
 }
 
 void RequestParser::reset() {
-  llhttp_reset(&impl_->llhttp);
-  impl_->paused = false;
+  // Most requests never reach llhttp (take_whole_head): its reset is then skipped.
+  if (impl_->llhttp_used) {
+    llhttp_reset(&impl_->llhttp);
+    impl_->paused = false;
+    impl_->llhttp_used = false;
+  }
   impl_->begin_message();
 }
 

@@ -69,6 +69,18 @@ TEST(RequestParser, ResetDropsAPartialRequest) {
   EXPECT_TRUE(parser.request().body.empty());
 }
 
+// A request that only llhttp parses (it has a body) after the reset: llhttp itself must
+// start over, not read the new head as the rest of the old body.
+TEST(RequestParser, ResetStartsLlhttpOverToo) {
+  RequestParser parser;
+  ASSERT_EQ(feed(parser, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc").kind, Kind::need_more);
+  parser.reset();
+  const auto next = feed(parser, "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok");
+  ASSERT_EQ(next.kind, Kind::complete);
+  EXPECT_EQ(parser.request().path, "/b");
+  EXPECT_EQ(parser.request().body, "ok");
+}
+
 TEST(RequestParser, HeadersCompleteBeforeTheBodySoContinueCanBeSent) {
   RequestParser parser;
   const auto head = feed(parser, "PUT /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
