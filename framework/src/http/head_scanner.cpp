@@ -74,6 +74,43 @@ constexpr ByteClass make_class(Predicate predicate) {
 constexpr ByteClass kTargetChar = make_class(is_vchar);
 constexpr ByteClass kValueChar = make_class(is_field_value_char);
 
+// Eight bytes at a time for the long runs (targets, field values), then byte by byte
+// through the class table from the first word that may hold a byte outside the class.
+// Each test may flag a word that is all in the class (the borrow of a flagged byte can
+// flag the one above it), never miss one that is not: a flagged word goes to the table.
+constexpr std::uint64_t kOnes = 0x0101010101010101;
+constexpr std::uint64_t kHighBits = 0x8080808080808080;
+
+// Bytes below `n` (n <= 0x80) are flagged, and bytes of 0x80 and up are not.
+constexpr std::uint64_t below(std::uint64_t word, std::uint8_t n) noexcept {
+  return (word - kOnes * n) & ~word & kHighBits;
+}
+// Bytes of 0x7f (DEL) and up.
+constexpr std::uint64_t del_or_above(std::uint64_t word) noexcept {
+  return (((word & ~kHighBits) + kOnes) | word) & kHighBits;
+}
+// Bytes equal to 0x7f.
+constexpr std::uint64_t del(std::uint64_t word) noexcept {
+  return below(word ^ (kOnes * 0x7f), 1);
+}
+
+// Target bytes: 0x21-0x7e. Field value bytes: HTAB, 0x20-0x7e and 0x80-0xff (an HTAB
+// takes its word to the table).
+constexpr bool words_of_target(std::uint64_t word) noexcept { return (below(word, 0x21) | del_or_above(word)) == 0; }
+constexpr bool words_of_value(std::uint64_t word) noexcept { return (below(word, 0x20) | del(word)) == 0; }
+
+template <bool (*InClass)(std::uint64_t)>
+const unsigned char* skip_class(const unsigned char* p, const unsigned char* end, const ByteClass& table) noexcept {
+  while (end - p >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    if (!InClass(word)) break;
+    p += 8;
+  }
+  while (p != end && table[*p]) ++p;
+  return p;
+}
+
 }  // namespace
 
 void HeadScanner::start_message() noexcept {
@@ -144,7 +181,7 @@ std::size_t HeadScanner::scan_whole_head(const char* data, std::size_t size) noe
   layout_.method_begin = 0;
   layout_.method_end = offset(p++);
   const unsigned char* const target = p;
-  skip(kTargetChar);
+  p = skip_class<words_of_target>(p, end, kTargetChar);
   if (p == target || !has(" ")) return 0;
   layout_.target_begin = offset(target);
   layout_.target_end = offset(p++);
@@ -167,7 +204,7 @@ std::size_t HeadScanner::scan_whole_head(const char* data, std::size_t size) noe
     field.name_begin = offset(name);
     field.name_end = offset(p++);
     field.value_begin = offset(p);
-    skip(kValueChar);
+    p = skip_class<words_of_value>(p, end, kValueChar);
     if (!has("\r\n")) return 0;
     field.value_end = offset(p);
     p += 2;
