@@ -74,10 +74,10 @@ constexpr ByteClass make_class(Predicate predicate) {
 constexpr ByteClass kTargetChar = make_class(is_vchar);
 constexpr ByteClass kValueChar = make_class(is_field_value_char);
 
-// Eight bytes at a time for the long runs (targets, field values), then byte by byte
-// through the class table from the first word that may hold a byte outside the class.
-// Each test may flag a word that is all in the class (the borrow of a flagged byte can
-// flag the one above it), never miss one that is not: a flagged word goes to the table.
+// Eight bytes at a time for the long runs (targets, field values): a word passes when
+// all its bytes are in the class; from the first one that does not, the class table
+// finds the byte. (The tests say whether a word holds such a byte, not which one: a
+// borrow can mark the byte above a marked one.)
 constexpr std::uint64_t kOnes = 0x0101010101010101;
 constexpr std::uint64_t kHighBits = 0x8080808080808080;
 
@@ -161,8 +161,8 @@ HeadScanner::Verdict HeadScanner::scan(const char* data, std::size_t size) noexc
 // by byte would (done, the counters, the layout) and returns the head's size. For
 // anything else it returns 0 having changed nothing but layout_ entries that the scan
 // which follows overwrites: the general scan then finds what is wrong, or waits for more.
-// The golden cases and the fuzz target's whole-vs-bytewise oracle hold the two to the
-// same outcome. Exempt from the function size budget as a parser state machine.
+// The golden cases, head_scanner_test and the fuzz target's whole-vs-bytewise oracle
+// hold the two to the same outcome. Exempt from the function size budget as a parser state machine.
 std::size_t HeadScanner::scan_whole_head(const char* data, std::size_t size) noexcept {
   const auto* const begin = reinterpret_cast<const unsigned char*>(data);
   const auto* const end = begin + std::min<std::size_t>(size, std::numeric_limits<std::uint32_t>::max());
