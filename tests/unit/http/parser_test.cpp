@@ -69,6 +69,24 @@ TEST(RequestParser, ResetDropsAPartialRequest) {
   EXPECT_TRUE(parser.request().body.empty());
 }
 
+// A pooled parser is reset between connections: the next connection's request must
+// not see the last one's fields, nor the last one's `Connection: close`.
+TEST(RequestParser, ResetAfterACompleteRequestLeavesNothingOfIt) {
+  RequestParser parser;
+  ASSERT_EQ(feed(parser, kGet).kind, Kind::complete);
+  parser.reset();
+  ASSERT_EQ(feed(parser, "GET /n HTTP/1.1\r\nHost: y\r\n\r\n").kind, Kind::complete);
+  EXPECT_EQ(parser.request().path, "/n");
+  EXPECT_EQ(parser.request().headers.size(), 1u);
+  EXPECT_FALSE(parser.request().header("X-Empty").has_value());
+
+  ASSERT_EQ(feed(parser, "GET /c HTTP/1.1\r\nHost: y\r\nConnection: close\r\n\r\n").kind, Kind::complete);
+  EXPECT_FALSE(parser.request().keep_alive);
+  parser.reset();
+  ASSERT_EQ(feed(parser, "GET /k HTTP/1.1\r\nHost: y\r\n\r\n").kind, Kind::complete);
+  EXPECT_TRUE(parser.request().keep_alive);
+}
+
 // A request that only llhttp parses (it has a body) after the reset: llhttp itself must
 // start over, not read the new head as the rest of the old body.
 TEST(RequestParser, ResetStartsLlhttpOverToo) {
