@@ -122,7 +122,8 @@ class Connection {
   Task<Result<std::string_view>> read_body(std::string& piece);
 
  private:
-  Task<Got> read_request(Instant head_deadline, bool readable);
+  Task<Got> read_request(Instant head_deadline);
+  std::optional<Got> after_read(const Result<std::size_t>& read);
   std::optional<Got> parse_buffered();
   Task<Next> respond(Request& request, Instant started);
   // Sends out_ and clears it. Not a coroutine of its own: one frame less per response.
@@ -187,7 +188,14 @@ Task<End> Connection::run(bool resumed) {
     // timer, no clock read (the clock is read only for a deadline or an access log).
     std::optional<Got> got = readable ? std::nullopt : parse_buffered();
     const Instant started = got && !options_.access_log ? Instant{} : now();
-    if (!got) got = co_await read_request(started + options_.header_timeout, std::exchange(readable, false));
+    if (!got && std::exchange(readable, false)) {
+      // Woken by input: this read cannot wait, so it needs no timer, and when it brings
+      // the whole request (it mostly does) no read_request frame either.
+      const Result<std::size_t> read = co_await stream_.read(std::span(in_.space(), in_.space_size()));
+      got = after_read(read);
+      if (!got) got = parse_buffered();
+    }
+    if (!got) got = co_await read_request(started + options_.header_timeout);
     if (*got == Got::closed) co_return End::closed;
     if (*got == Got::refused) {
       co_await close_gracefully();
@@ -205,10 +213,8 @@ Task<End> Connection::run(bool resumed) {
 }
 
 // Reads until the parser has a whole request (or refuses one). The header section
-// must arrive before `head_deadline` and the body within body_timeout after it. When
-// the socket is `readable` (wait_readable said so), the first read cannot wait and
-// needs no timer.
-Task<Got> Connection::read_request(Instant head_deadline, bool readable) {
+// must arrive before `head_deadline` and the body within body_timeout after it.
+Task<Got> Connection::read_request(Instant head_deadline) {
   Instant deadline = head_deadline;
   bool in_body = false;
   while (true) {
@@ -219,25 +225,28 @@ Task<Got> Connection::read_request(Instant head_deadline, bool readable) {
       if (parser_->request().expects_continue) out_.append("HTTP/1.1 100 Continue\r\n\r\n");
     }
     if (!out_.empty() && !co_await flush()) co_return Got::closed;
-    Result<std::size_t> read;
-    if (std::exchange(readable, false)) {
-      read = co_await stream_.read(std::span(in_.space(), in_.space_size()));
-    } else {
-      read = co_await with_deadline(deadline, stream_.read(std::span(in_.space(), in_.space_size())));
-      if (!read && read.error() == errc::timed_out) {
-        refuse(408, in_body ? "the body took too long to arrive" : "the header section took too long to arrive");
-        co_return Got::refused;
-      }
-    }
-    if (!read) co_return Got::closed;  // reset by the peer
-    if (*read == 0) {
-      const ParseResult end = parser_->finish();
-      if (end.kind != ParseResult::Kind::error) co_return Got::closed;
-      refuse(end.status, end.reason);  // cut short: the peer may still read the answer
+    const Result<std::size_t> read =
+        co_await with_deadline(deadline, stream_.read(std::span(in_.space(), in_.space_size())));
+    if (!read && read.error() == errc::timed_out) {
+      refuse(408, in_body ? "the body took too long to arrive" : "the header section took too long to arrive");
       co_return Got::refused;
     }
-    in_.produced(*read);
+    if (auto got = after_read(read)) co_return *got;
   }
+}
+
+// What a read of the request means: closed or refused, or nullopt when it brought
+// bytes (now in in_, to parse).
+std::optional<Got> Connection::after_read(const Result<std::size_t>& read) {
+  if (!read) return Got::closed;  // reset by the peer
+  if (*read == 0) {
+    const ParseResult end = parser_->finish();
+    if (end.kind != ParseResult::Kind::error) return Got::closed;
+    refuse(end.status, end.reason);  // cut short: the peer may still read the answer
+    return Got::refused;
+  }
+  in_.produced(*read);
+  return std::nullopt;
 }
 
 // Feeds the unparsed bytes: a whole request or a refusal, or nullopt when the parser
