@@ -115,9 +115,10 @@ class Connection {
   net::TcpStream& stream() noexcept { return stream_; }
   /// After run() parked: when the keep-alive wait ends.
   Instant parked_until() const noexcept { return parked_until_; }
-  /// Sends every byte of `unsent`, bounded by the write timeout; false when it failed.
+  /// Sends every byte of `unsent`, bounded by the write timeout (or by `deadline`, for
+  /// the rest of a write begun before); false when it failed.
   /// `then_clear`: out_ is cleared once it ends (the bytes came from it).
-  Task<bool> send(Unsent unsent, bool then_clear = false);
+  Task<bool> send(Unsent unsent, bool then_clear = false, std::optional<Instant> deadline = std::nullopt);
   /// The next piece of a streamed request body into `piece` (see StreamedBody).
   Task<Result<std::string_view>> read_body(std::string& piece);
 
@@ -160,7 +161,18 @@ Task<End> Connection::run(bool resumed) {
       // more than the pools keep (freed afterwards, they leave the heap fragmented).
       release();
       if (!out_.empty()) {
-        if (!co_await flush()) co_return End::closed;
+        // One write mostly takes all the responses: made here, it needs no send() frame;
+        // send() writes what it left, under the same deadline.
+        const Instant deadline = now() + options_.write_timeout;
+        const IoVec queued{out_.data(), out_.size()};
+        const Result<std::size_t> written =
+            co_await with_deadline(deadline, stream_.write_some(std::span(&queued, 1)));
+        if (!written) co_return End::closed;
+        if (*written < queued.size) {
+          const Unsent rest{{out_.data() + *written, out_.size() - *written}};
+          if (!co_await send(rest, true, deadline)) co_return End::closed;
+        }
+        out_.clear();
         release();  // the write buffer, now empty
       }
       const milliseconds wait = keep_alive ? options_.keepalive_timeout : options_.header_timeout;
@@ -367,8 +379,8 @@ Task<Next> Connection::respond(Request& request, Instant started) {
 
 // Calls write_some itself (not Stream::writev_all): a response is one buffer, or a
 // few, and this is one coroutine less on every response.
-Task<bool> Connection::send(Unsent unsent, bool then_clear) {
-  const Instant deadline = now() + options_.write_timeout;
+Task<bool> Connection::send(Unsent unsent, bool then_clear, std::optional<Instant> given_deadline) {
+  const Instant deadline = given_deadline ? *given_deadline : now() + options_.write_timeout;
   bool sent = true;
   while (unsent.count > 0) {
     const Result<std::size_t> written = co_await with_deadline(deadline, stream_.write_some(unsent.left()));

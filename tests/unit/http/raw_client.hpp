@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
 #include <array>
 #include <chrono>
 #include <optional>
@@ -36,6 +38,20 @@ class RawClient {
 
   static Task<RawClient> connect(const Server& server) {
     co_return RawClient((co_await net::TcpStream::connect(server.local_address())).value());
+  }
+
+  // A client whose receive buffer is as small as the kernel allows (set before the
+  // handshake, so the window it advertises is that small from the start): what the
+  // server writes piles up in the server's send buffer, and once a test shrinks that
+  // too, the server's writes come back partial.
+  static RawClient connect_with_small_receive_buffer(const Server& server) {
+    const net::Address address = server.local_address();
+    const int fd = ::socket(address.data()->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    EXPECT_GE(fd, 0);
+    const int bytes = 1;  // raised to the kernel's minimum
+    EXPECT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes), 0);
+    EXPECT_EQ(::connect(fd, address.data(), address.size()), 0);  // loopback: at once
+    return RawClient(net::TcpStream(IoHandle(fd)));
   }
 
   Task<void> send(std::string_view bytes) {

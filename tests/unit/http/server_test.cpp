@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
 #include <array>
 #include <chrono>
 #include <optional>
@@ -295,6 +297,46 @@ TEST_P(ServerTest, LargeBodiesAreSentWhole) {
     co_await client.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
     auto reply = co_await client.reply();
     EXPECT_TRUE(reply && reply->body == large_body());
+  });
+}
+
+// Response `n` of the test below: 12 KiB (copied into the connection's write buffer,
+// under the 16 KiB past which a body is sent from its own memory), different for each n.
+std::string numbered_body(std::size_t n) {
+  std::string body(12 * 1024, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + (i + n * 11) % 26);
+  return body;
+}
+
+// Five pipelined responses (62 KiB, answered in one write once the requests are read)
+// through socket buffers as small as they get (the handler shrinks the server's send
+// buffer, the client its receive buffer): the write comes back partial, and the rest
+// must still go out, in order, as the client reads.
+constexpr std::size_t kNumbered = 5;  // 5 x 12 KiB: under the 64 KiB that flushes mid-batch
+
+TEST_P(ServerTest, PipelinedResponsesBeyondTheSocketBuffersArriveWholeAndInOrder) {
+  Router router;
+  router.get("/n/{n}", [](Request& request) -> Task<Response> {
+    const std::size_t n = std::stoul(std::string(request.param("n").value_or("0")));
+    if (n == 0) {
+      const int bytes = 1;  // raised to the kernel's minimum
+      EXPECT_EQ(::setsockopt(request.socket, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes), 0);
+    }
+    co_return Response::text(numbered_body(n));
+  });
+  with_server(test_options(), router, [](Server& server) -> Task<void> {
+    RawClient client = RawClient::connect_with_small_receive_buffer(server);
+    std::string requests;
+    for (std::size_t n = 0; n < kNumbered; ++n) requests += "GET /n/" + std::to_string(n) + " HTTP/1.1\r\nHost: t\r\n\r\n";
+    co_await client.send(requests);
+    co_await sleep(5ms);  // the server writes what fits and waits for room
+    std::size_t whole = 0;
+    for (std::size_t n = 0; n < kNumbered; ++n) {
+      auto reply = co_await client.reply();
+      if (!reply || reply->status != 200) break;
+      whole += reply->body == numbered_body(n);
+    }
+    EXPECT_EQ(whole, kNumbered);
   });
 }
 
