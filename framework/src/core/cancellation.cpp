@@ -2,9 +2,8 @@
 #include <weft/core/context.hpp>
 
 namespace weft {
-namespace {
-thread_local CancelState* t_current = nullptr;
-}  // namespace
+
+constinit thread_local CancelState* detail::t_current_cancel_state = nullptr;
 
 CancelState::CancelState(CancelState* parent) noexcept {
   if (parent != nullptr) {
@@ -58,11 +57,9 @@ void CancelState::request() noexcept {
   }
 }
 
-bool cancelled() noexcept { return t_current != nullptr && t_current->requested(); }
-
-namespace detail {
-CancelState* current_cancel_state() noexcept { return t_current; }
-void set_current_cancel_state(CancelState* state) noexcept { t_current = state; }
-}  // namespace detail
+bool cancelled() noexcept {
+  const CancelState* state = detail::t_current_cancel_state;
+  return state != nullptr && state->requested();
+}
 
 }  // namespace weft

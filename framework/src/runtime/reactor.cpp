@@ -12,8 +12,6 @@
 namespace weft::detail {
 namespace {
 
-thread_local Reactor* t_reactor = nullptr;
-
 // A loop iteration runs at most this many queued steps before it polls for I/O, so
 // a flood of ready tasks cannot starve completions and timers.
 constexpr std::size_t kMaxStepsPerIteration = 4096;
@@ -35,10 +33,10 @@ Reactor::~Reactor() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-Reactor* Reactor::current() noexcept { return t_reactor; }
+constinit thread_local Reactor* Reactor::t_current_ = nullptr;
 
 void Reactor::bind_to_this_thread(Backend kind) {
-  t_reactor = this;
+  t_current_ = this;
   backend_ = backend::make_backend(kind, *this, wake_fd_);
 }
 
@@ -205,7 +203,7 @@ void Reactor::run() {
     run_once(true);
   }
   backend_.reset();
-  t_reactor = nullptr;
+  t_current_ = nullptr;
 }
 
 // The stop flags are not messages, so the sleep handshake does not cover them: wake

@@ -43,8 +43,9 @@ class Reactor {
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;
 
-  /// The reactor of the calling thread, or nullptr outside reactor threads.
-  static Reactor* current() noexcept;
+  /// The reactor of the calling thread, or nullptr outside reactor threads. Inline:
+  /// every I/O wait and every schedule asks.
+  static Reactor* current() noexcept { return t_current_; }
   /// Binds the calling thread to this reactor and creates its backend there
   /// (`kind` already resolved).
   void bind_to_this_thread(Backend kind);
@@ -104,6 +105,7 @@ class Reactor {
   void cancel_roots() noexcept;
 
  private:
+  static constinit thread_local Reactor* t_current_;
   void wake_if_sleeping() noexcept;
   void force_wake() noexcept;
   bool drain_rings() noexcept;

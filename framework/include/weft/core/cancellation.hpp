@@ -83,9 +83,10 @@ bool cancelled() noexcept;
 
 namespace detail {
 /// The cancellation state of the task being resumed on this thread (set by the
-/// reactor's run loop and by Task's awaiter).
-CancelState* current_cancel_state() noexcept;
-void set_current_cancel_state(CancelState* state) noexcept;
+/// reactor's run loop and by Task's awaiter). Inline: every resume of a task sets it.
+extern constinit thread_local CancelState* t_current_cancel_state;
+inline CancelState* current_cancel_state() noexcept { return t_current_cancel_state; }
+inline void set_current_cancel_state(CancelState* state) noexcept { t_current_cancel_state = state; }
 }  // namespace detail
 
 }  // namespace weft
