@@ -1,6 +1,7 @@
 #include "head_scanner.hpp"
 
 #include "ascii.hpp"
+#include "byte_words.hpp"
 
 #include <algorithm>
 #include <array>
@@ -76,37 +77,16 @@ constexpr ByteClass kValueChar = make_class(is_field_value_char);
 
 // Eight bytes at a time for the long runs (targets, field values): a word passes when
 // all its bytes are in the class; from the first one that does not, the class table
-// finds the byte. (The tests say whether a word holds such a byte, not which one: a
-// borrow can mark the byte above a marked one.)
-constexpr std::uint64_t kOnes = 0x0101010101010101;
-constexpr std::uint64_t kHighBits = 0x8080808080808080;
-
-// Bytes below `n` (n <= 0x80) are flagged, and bytes of 0x80 and up are not.
-constexpr std::uint64_t below(std::uint64_t word, std::uint8_t n) noexcept {
-  return (word - kOnes * n) & ~word & kHighBits;
+// finds the byte. Target bytes: 0x21-0x7e. Field value bytes: HTAB, 0x20-0x7e and
+// 0x80-0xff (an HTAB takes its word to the table).
+constexpr bool words_of_target(std::uint64_t word) noexcept {
+  return (bytes_below(word, 0x21) | bytes_from_del(word)) == 0;
 }
-// Bytes of 0x7f (DEL) and up.
-constexpr std::uint64_t del_or_above(std::uint64_t word) noexcept {
-  return (((word & ~kHighBits) + kOnes) | word) & kHighBits;
-}
-// Bytes equal to 0x7f.
-constexpr std::uint64_t del(std::uint64_t word) noexcept {
-  return below(word ^ (kOnes * 0x7f), 1);
-}
-
-// Target bytes: 0x21-0x7e. Field value bytes: HTAB, 0x20-0x7e and 0x80-0xff (an HTAB
-// takes its word to the table).
-constexpr bool words_of_target(std::uint64_t word) noexcept { return (below(word, 0x21) | del_or_above(word)) == 0; }
-constexpr bool words_of_value(std::uint64_t word) noexcept { return (below(word, 0x20) | del(word)) == 0; }
+constexpr bool words_of_value(std::uint64_t word) noexcept { return (bytes_below(word, 0x20) | bytes_del(word)) == 0; }
 
 template <bool (*InClass)(std::uint64_t)>
 const unsigned char* skip_class(const unsigned char* p, const unsigned char* end, const ByteClass& table) noexcept {
-  while (end - p >= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p, sizeof word);
-    if (!InClass(word)) break;
-    p += 8;
-  }
+  while (end - p >= 8 && InClass(load_word(p))) p += 8;
   while (p != end && table[*p]) ++p;
   return p;
 }

@@ -120,5 +120,23 @@ TEST(ResponseHead, FieldsThatCouldSplitAResponseAreInvalid) {
   EXPECT_FALSE(detail::fields_are_valid(bad_status));
 }
 
+// Values are checked eight bytes at a time: every byte value at every place in a
+// 24-byte value (three words, each alignment) must get the byte-by-byte answer.
+TEST(ResponseHead, EveryByteAtEveryPlaceOfAValueGetsTheSameVerdict) {
+  for (int byte = 0; byte < 256; ++byte) {
+    const bool splits = byte == '\r' || byte == '\n' || byte == '\0';
+    for (std::size_t at = 0; at < 24; ++at) {
+      std::string value(24, 'v');
+      value[at] = static_cast<char>(byte);
+      Response response = Response::text("x");
+      response.set("X-Value", value);
+      ASSERT_EQ(detail::fields_are_valid(response), !splits) << "byte " << byte << " at " << at;
+      response = Response::text("x");
+      response.content_type = value;
+      ASSERT_EQ(detail::fields_are_valid(response), !splits) << "Content-Type byte " << byte << " at " << at;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace weft::http
