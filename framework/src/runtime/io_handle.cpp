@@ -109,6 +109,13 @@ struct ReadableWatch {
 };
 static_assert(std::is_standard_layout_v<ReadableWatch>);
 
+// What a try_read or try_write gives: its result when `done`, else "would block".
+Result<std::size_t> done_now(bool done, int result) noexcept {
+  if (!done) return fail(std::errc::operation_would_block);
+  if (result < 0) return fail(detail::backend::to_error_code(result));
+  return static_cast<std::size_t>(result);
+}
+
 detail::backend::IoBackend& io() {
   detail::require_reactor("weft::IoHandle");
   return detail::Reactor::current()->io();
@@ -188,6 +195,24 @@ bool IoHandle::input_pending() const noexcept {
   if (object_ == nullptr) return false;
   detail::Reactor* reactor = detail::Reactor::current();
   return reactor != nullptr && reactor->io().input_pending(*object_);
+}
+
+Result<std::size_t> IoHandle::try_read(std::span<std::byte> into) {
+  if (object_ == nullptr) return fail(std::errc::bad_file_descriptor);
+  Operation op;
+  op.object = object_;
+  op.args.read = {into.data(), into.size()};
+  const bool done = io().try_read(op);
+  return done_now(done, op.result);
+}
+
+Result<std::size_t> IoHandle::try_write(std::span<const IoVec> buffers) {
+  if (object_ == nullptr) return fail(std::errc::bad_file_descriptor);
+  WriteOperation op;
+  op.object = object_;
+  op.args.write = {reinterpret_cast<const iovec*>(buffers.data()), buffers.size()};
+  const bool done = io().try_write(op);
+  return done_now(done, op.result);
 }
 
 Task<Result<std::size_t>> IoHandle::write_some(std::span<const IoVec> buffers) {

@@ -30,6 +30,12 @@ class Stream {
   Task<Result<std::size_t>> read(std::span<std::byte> into) { return handle_.read(into); }
   Task<Result<std::size_t>> read(std::span<char> into) { return handle_.read(std::as_writable_bytes(into)); }
 
+  /// read without waiting: the bytes already there, else errc::operation_would_block
+  /// having consumed nothing (see IoHandle::try_read).
+  /// Cancellation: none — it never waits.
+  Result<std::size_t> try_read(std::span<std::byte> into) { return handle_.try_read(into); }
+  Result<std::size_t> try_read(std::span<char> into) { return handle_.try_read(std::as_writable_bytes(into)); }
+
   /// Waits until a read would not block (bytes, end of stream or an error), reading
   /// nothing: an idle connection waits for its next request without a buffer. Not
   /// concurrently with a read on the same stream.
@@ -62,6 +68,12 @@ class Stream {
   /// Cancellation: partial — see IoHandle::write_some.
   /// Completes inline: may.
   Task<Result<std::size_t>> write_some(std::span<const IoVec> buffers) { return handle_.write_some(buffers); }
+
+  /// write_some without waiting: what the socket takes now, else
+  /// errc::operation_would_block having sent nothing — always on io_uring (see
+  /// IoHandle::try_write).
+  /// Cancellation: none — it never waits.
+  Result<std::size_t> try_write(std::span<const IoVec> buffers) { return handle_.try_write(buffers); }
 
   enum class Direction { read, write, both };
   /// Shuts down one or both directions (a write shutdown sends FIN after queued data).

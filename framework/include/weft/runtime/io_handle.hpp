@@ -88,6 +88,21 @@ class IoHandle {
   /// Completes inline: may (epoll writes at once when the socket has room).
   Task<Result<std::size_t>> write_some(std::span<const IoVec> buffers);
 
+  /// read without waiting: the bytes already there (or the end of the stream, or a
+  /// pending error), else errc::operation_would_block having consumed nothing. No
+  /// coroutine frame and no suspension: for a caller that knows bytes are there (after
+  /// wait_readable) or has something better to do than wait. Not while a read or a
+  /// readable wait is pending on this handle.
+  /// Cancellation: none — it never waits, and never yields to the core's other tasks.
+  Result<std::size_t> try_read(std::span<std::byte> into);
+
+  /// write_some without waiting: the bytes the socket takes now, else
+  /// errc::operation_would_block having sent nothing — always on io_uring, whose sends
+  /// go through its ring (write_some there costs no syscall of its own), and while
+  /// another write is pending on this handle.
+  /// Cancellation: none — it never waits, and never yields to the core's other tasks.
+  Result<std::size_t> try_write(std::span<const IoVec> buffers);
+
   /// Waits for one incoming connection; returns its fd, non-blocking, close-on-exec.
   /// Cancellation: total — a connection that arrives later, or one already accepted
   /// when the cancel came before the task resumed, goes to the next accept.

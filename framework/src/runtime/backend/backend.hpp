@@ -129,6 +129,13 @@ class IoBackend {
   /// end of stream, or an error the next read reports. Consumes nothing.
   virtual bool start_readable(Operation& op) = 0;
 
+  /// The read or write made now when it needs no wait: true with `result` set, as an
+  /// inline start_* would; false (nothing started, op not kept) when it would have to
+  /// wait. Never parks, so neither needs a waiter. io_uring never writes this way: a
+  /// send there goes through the ring with the next submission, which costs no syscall.
+  virtual bool try_read(Operation& op) noexcept = 0;
+  virtual bool try_write(WriteOperation& op) noexcept = 0;
+
   /// True when a read on `object` would complete at once — bytes, end of stream or an
   /// error already received — without consuming anything. At most one poll(2).
   virtual bool input_pending(IoObject& object) noexcept = 0;

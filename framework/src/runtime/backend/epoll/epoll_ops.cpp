@@ -69,7 +69,7 @@ bool EpollBackend::attempt(Operation& op) noexcept {
   return true;
 }
 
-bool EpollBackend::start_read(Operation& op) {
+bool EpollBackend::try_read(Operation& op) noexcept {
   op.kind = OpKind::read;
   if (take_given_back(op)) return true;
   auto& object = static_cast<EpollObject&>(*op.object);
@@ -77,8 +77,13 @@ bool EpollBackend::start_read(Operation& op) {
     note_read(op);
     return true;
   }
-  object.maybe_readable = false;
-  object.reader = &op;
+  object.maybe_readable = false;  // the next input edge sets it again
+  return false;
+}
+
+bool EpollBackend::start_read(Operation& op) {
+  if (try_read(op)) return true;
+  op.object->reader = &op;
   return false;
 }
 
@@ -101,6 +106,12 @@ bool EpollBackend::start_readable(Operation& op) {
   object.maybe_readable = false;
   object.reader = &op;
   return false;
+}
+
+bool EpollBackend::try_write(WriteOperation& op) noexcept {
+  op.kind = OpKind::write;
+  // Bytes sent now would pass those of a write still waiting for room.
+  return op.object->writer == nullptr && attempt(op);
 }
 
 bool EpollBackend::start_write(WriteOperation& op) {

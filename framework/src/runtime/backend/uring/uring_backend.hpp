@@ -53,6 +53,8 @@ class UringBackend final : public IoBackend {
   bool start_accept(Operation& op) override;
   bool start_connect(Operation& op) override;
   bool start_readable(Operation& op) override;
+  bool try_read(Operation& op) noexcept override;
+  bool try_write(WriteOperation& op) noexcept override;
   bool input_pending(IoObject& object) noexcept override;
   void cancel(Operation& op) noexcept override;
   bool closing() const noexcept override { return closes_in_flight_ > 0; }

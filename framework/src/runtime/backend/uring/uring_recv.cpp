@@ -104,7 +104,7 @@ void UringBackend::copy_out(UringObject& object, Operation& op) noexcept {
   op.result = static_cast<int>(copied);
 }
 
-bool UringBackend::start_read(Operation& op) {
+bool UringBackend::try_read(Operation& op) noexcept {
   auto& object = static_cast<UringObject&>(*op.object);
   op.kind = OpKind::read;
   if (take_given_back(op)) return true;
@@ -119,7 +119,12 @@ bool UringBackend::start_read(Operation& op) {
     if (object.sticky < 0) object.sticky = 0;
     return true;
   }
-  park_reader(object, op);
+  return false;
+}
+
+bool UringBackend::start_read(Operation& op) {
+  if (try_read(op)) return true;
+  park_reader(static_cast<UringObject&>(*op.object), op);
   return false;
 }
 

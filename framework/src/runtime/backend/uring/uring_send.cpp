@@ -5,6 +5,11 @@
 
 namespace weft::detail::backend {
 
+bool UringBackend::try_write(WriteOperation& op) noexcept {
+  op.kind = OpKind::write;
+  return false;  // see IoBackend::try_write
+}
+
 bool UringBackend::start_write(WriteOperation& op) {
   op.kind = OpKind::write;
   io_uring_sqe* sqe = next_sqe();
