@@ -47,6 +47,11 @@ enum class Next { keep, close, drop };
 
 class Connection;
 
+// A try_read or try_write that would have had to wait.
+bool would_block(const Result<std::size_t>& done) noexcept {
+  return !done && done.error() == std::errc::operation_would_block;
+}
+
 // What a send still has to write: up to three buffers, held by value so that a send
 // trims its own copy and a caller may build one in a plain function (see flush).
 struct Unsent {
@@ -161,12 +166,16 @@ Task<End> Connection::run(bool resumed) {
       // more than the pools keep (freed afterwards, they leave the heap fragmented).
       release();
       if (!out_.empty()) {
-        // One write mostly takes all the responses: made here, it needs no send() frame;
-        // send() writes what it left, under the same deadline.
-        const Instant deadline = now() + options_.write_timeout;
+        // One write mostly takes all the responses. Tried at once first (epoll): no
+        // frame, no timer, no clock read; then under the write timeout. send() writes
+        // what it left, under the same deadline.
         const IoVec queued{out_.data(), out_.size()};
-        const Result<std::size_t> written =
-            co_await with_deadline(deadline, stream_.write_some(std::span(&queued, 1)));
+        std::optional<Instant> deadline;
+        Result<std::size_t> written = stream_.try_write(std::span(&queued, 1));
+        if (would_block(written)) {
+          deadline = now() + options_.write_timeout;
+          written = co_await with_deadline(*deadline, stream_.write_some(std::span(&queued, 1)));
+        }
         if (!written) co_return End::closed;
         if (*written < queued.size) {
           const Unsent rest{{out_.data() + *written, out_.size() - *written}};
@@ -201,11 +210,14 @@ Task<End> Connection::run(bool resumed) {
     std::optional<Got> got = readable ? std::nullopt : parse_buffered();
     const Instant started = got && !options_.access_log ? Instant{} : now();
     if (!got && std::exchange(readable, false)) {
-      // Woken by input: this read cannot wait, so it needs no timer, and when it brings
-      // the whole request (it mostly does) no read_request frame either.
-      const Result<std::size_t> read = co_await stream_.read(std::span(in_.space(), in_.space_size()));
-      got = after_read(read);
-      if (!got) got = parse_buffered();
+      // Woken by input: the bytes are there to take without a wait, so without a read
+      // frame or a timer, and mostly they are the whole request (no read_request frame
+      // either). Should nothing be there after all, read_request waits as usual.
+      const Result<std::size_t> read = stream_.try_read(std::span(in_.space(), in_.space_size()));
+      if (!would_block(read)) {
+        got = after_read(read);
+        if (!got) got = parse_buffered();
+      }
     }
     if (!got) got = co_await read_request(started + options_.header_timeout);
     if (*got == Got::closed) co_return End::closed;
