@@ -5,10 +5,10 @@
 
 #include <weft/runtime/join.hpp>
 #include <weft/runtime/sleep.hpp>
-#include <weft/runtime/with_timeout.hpp>
 #include <weft/testing/backends.hpp>
-#include <weft/testing/run.hpp>
 #include <weft/testing/sockets.hpp>
+
+#include "run_bounded.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -27,6 +27,7 @@ using weft::Task;
 using weft::net::TcpStream;
 using weft::testing::connected_pair;
 using weft::testing::read_exactly;
+using weft::testing::run_bounded;
 
 class TryIoTest : public weft::testing::IoTest {};
 WEFT_INSTANTIATE_BACKENDS(TryIoTest);
@@ -41,17 +42,6 @@ std::string try_read_text(TcpStream& stream, std::size_t size) {
   const Result<std::size_t> read = stream.try_read(std::span(buffer));
   if (would_block(read)) return "<would block>";
   return read ? std::string(buffer.data(), *read) : std::string("<error>");
-}
-
-// Runs `body` on a real clock, failing (instead of hanging) if it takes over 10 s.
-template <class T>
-T run_bounded(Task<T> body, weft::RuntimeOptions options) {
-  auto outcome = weft::testing::run(weft::with_timeout(10s, std::move(body)), options);
-  if (!outcome) {
-    ADD_FAILURE() << "timed out: a wait or read never completed";
-    return T{};
-  }
-  return std::move(*outcome);
 }
 
 TEST_P(TryIoTest, TryReadSaysWouldBlockUntilBytesArriveAndThenTakesThemAll) {

@@ -7,10 +7,11 @@
 #include <weft/runtime/join.hpp>
 #include <weft/runtime/select.hpp>
 #include <weft/runtime/sleep.hpp>
-#include <weft/runtime/with_timeout.hpp>
 #include <weft/testing/backends.hpp>
 #include <weft/testing/run.hpp>
 #include <weft/testing/sockets.hpp>
+
+#include "run_bounded.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -35,6 +36,7 @@ WEFT_INSTANTIATE_BACKENDS(WaitReadableTest);
 
 using weft::testing::connected_pair;
 using weft::testing::read_exactly;
+using weft::testing::run_bounded;
 
 // One read into a generous buffer: what it returned, or "<error>".
 Task<std::string> read_once(TcpStream& stream) {
@@ -51,18 +53,6 @@ Task<bool> ready_inline(TcpStream& stream) {
 }
 
 Task<int> ready_now() { co_return 7; }
-
-// Runs `body` on a real clock, failing (instead of hanging) if it takes over 10 s: a
-// wait that never ends is the likeliest way for these tests to go wrong.
-template <class T>
-T run_bounded(Task<T> body, weft::RuntimeOptions options) {
-  auto outcome = weft::testing::run(weft::with_timeout(10s, std::move(body)), options);
-  if (!outcome) {
-    ADD_FAILURE() << "timed out: a wait or read never completed";
-    return T{};
-  }
-  return std::move(*outcome);
-}
 
 TEST_P(WaitReadableTest, WaitsUntilThePeerWritesThenTheReadGetsExactlyThoseBytes) {
   auto body = []() -> Task<std::pair<bool, std::string>> {
