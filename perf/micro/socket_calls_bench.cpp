@@ -20,16 +20,14 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
-#include <time.h>
 #include <vector>
 
 namespace {
@@ -129,7 +127,10 @@ void report(const char* group, const std::vector<std::string>& names, const std:
 
 int main(int argc, char** argv) {
   const long rounds = argc > 1 ? std::atol(argv[1]) : 5000;
-  require(rounds > 0, "ROUNDS must be a positive number");
+  if (rounds <= 0) {
+    std::fprintf(stderr, "usage: %s [ROUNDS]   (a positive number; default 5000)\n", argv[0]);
+    return 2;
+  }
   LoopbackPair pair;
   std::array<char, kResponseBytes> response;
   response.fill('x');
