@@ -10,7 +10,7 @@ Provides:
                                 the sum of ERROR_FIELDS
   spread(values)                {"median", "min", "max"}; None when a value is None
   ratio(a, b, metric)           ratio of the medians of two summaries, with the paired
-                                per-round ratios; None without data
+                                per-round ratios and their median; None without data
   disturbed_warning(count)      the warning about DISTURBED runs
   noisy_warning(labels)         the warning about per-round ratios further apart than
                                 NOISY_SPREAD
@@ -77,7 +77,8 @@ def ratio(a, b, metric):
     per_round = [a["by_round"][r][metric] / b["by_round"][r][metric] for r in rounds
                  if b["by_round"][r][metric]]
     return {"ratio": round(a[metric]["median"] / b[metric]["median"], 3),
-            "per_round": [round(x, 3) for x in per_round]}
+            "per_round": [round(x, 3) for x in per_round],
+            "paired_median": round(statistics.median(per_round), 3) if per_round else None}
 
 
 def disturbed_warning(count):

@@ -94,7 +94,8 @@ def main():
         lo, hi = min(r["per_round"]), max(r["per_round"])
         if (hi - lo) / r["ratio"] > NOISY_SPREAD:
             noisy.append(f"{kind} {label}")
-        line = f"  {kind:<14}{label:<28}{r['ratio']:6.3f}x  (per round {lo:.3f}-{hi:.3f})"
+        line = (f"  {kind:<14}{label:<28}{r['ratio']:6.3f}x  (per round {lo:.3f}-{hi:.3f},"
+                f" median {r['paired_median']:.3f})")
         if op is None:
             print(line)
             return None
@@ -103,7 +104,8 @@ def main():
         print(f"{line}   target {op} {target}x{extra}: {'met' if v['met'] else 'MISSED'}")
         return v
 
-    print("\nratios (median of weft / median of the reference):")
+    print("\nratios (median of weft / median of the reference; per round: each round's own"
+          " ratio, their range and median):")
     for kind in WEFT:
         ratios[kind], targets[kind] = {}, {}
         for load in KEEP_ALIVE:
