@@ -158,7 +158,7 @@ Task<End> Connection::run(bool resumed) {
   // A connection answered once waits for its next request here for kParkAfter, then
   // is parked (see CoreServer::park); a new one waits here under the header timeout.
   bool keep_alive = resumed;
-  bool readable = resumed;  // woken by input: the first read cannot wait
+  bool readable = resumed;  // woken by input: the first read is tried at once
   while (true) {
     if (in_.empty() && !readable) {
       // The read buffer and the parser go back first: on io_uring the flush waits for

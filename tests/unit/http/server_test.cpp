@@ -308,12 +308,12 @@ std::string numbered_body(std::size_t n) {
   return body;
 }
 
+constexpr std::size_t kNumbered = 5;  // 5 x 12 KiB: under the 64 KiB that flushes mid-batch
+
 // Five pipelined responses (62 KiB, answered in one write once the requests are read)
 // through socket buffers as small as they get (the handler shrinks the server's send
 // buffer, the client its receive buffer): the write comes back partial, and the rest
 // must still go out, in order, as the client reads.
-constexpr std::size_t kNumbered = 5;  // 5 x 12 KiB: under the 64 KiB that flushes mid-batch
-
 TEST_P(ServerTest, PipelinedResponsesBeyondTheSocketBuffersArriveWholeAndInOrder) {
   Router router;
   router.get("/n/{n}", [](Request& request) -> Task<Response> {
