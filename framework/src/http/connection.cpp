@@ -10,6 +10,7 @@
 #include <weft/http/body_reader.hpp>
 #include <weft/http/body_writer.hpp>
 #include <weft/runtime/clock.hpp>
+#include <weft/runtime/idle_timer.hpp>
 #include <weft/runtime/select.hpp>
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/with_deadline.hpp>
@@ -144,6 +145,7 @@ class Connection {
   const ServerOptions& options_;
   net::TcpStream stream_;
   bool& idle_;  // the core's flag: true while waiting between requests
+  IdleTimer idle_timer_;  // bounds those waits
   // Taken from the core's pools while a request runs, given back when idle.
   std::unique_ptr<RequestParser> parser_;
   ReadBuffer in_;
@@ -193,7 +195,7 @@ Task<End> Connection::run(bool resumed) {
           may_park ? kParkAfter : core_.draining() ? std::min(wait, CoreServer::kDrainIdleGrace) : wait;
       const Instant idle_since = now();
       idle_ = true;  // a drain may close it from here on
-      const Result<void> ready = co_await with_deadline(idle_since + limit, stream_.wait_readable());
+      const Result<void> ready = co_await stream_.wait_readable(idle_since + limit, idle_timer_);
       idle_ = false;
       if (!ready) {
         // Still idle after kParkAfter: parked, unless a drain began meanwhile (it

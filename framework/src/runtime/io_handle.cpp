@@ -170,6 +170,49 @@ Task<Result<void>> IoHandle::wait_readable() {
   co_return Result<void>{};
 }
 
+namespace detail {
+
+bool ReadableWait::suspend(std::coroutine_handle<> waiter, CancelState* cancel) {
+  cancel_ = cancel;
+  op_.waiter = waiter;
+  if (op_.object == nullptr) {
+    op_.result = -EBADF;
+    return false;
+  }
+  Reactor* reactor = Reactor::current();
+  const bool cancelled = cancel != nullptr && cancel->requested();
+  if (cancelled || reactor->io().start_readable(op_)) {
+    // Done at once. As in OperationAwaiter, the task's budget is spent: one that waits
+    // in a loop on a stream that is always readable must still let others run.
+    if (cancelled) op_.result = -ECANCELED;
+    op_.object = nullptr;  // holds nothing to give back
+    if (reactor->consume_budget()) return false;
+    reactor->schedule(waiter);
+    return true;
+  }
+  timer_.watch(op_, deadline_);
+  watched_ = true;
+  arm_cancel(cancel_, &ReadableWait::on_cancel, this);
+  return true;
+}
+
+void ReadableWait::on_cancel(void* self) noexcept {
+  Reactor::current()->io().cancel(static_cast<ReadableWait*>(self)->op_);
+}
+
+Result<void> ReadableWait::await_resume() noexcept {
+  backend::settle_done(op_);
+  disarm_cancel(cancel_);
+  set_current_cancel_state(cancel_);
+  const bool expired = watched_ && timer_.unwatch();
+  if (op_.result >= 0) return Result<void>{};
+  // Cancelled by the deadline, not by the task's own cancellation.
+  if (expired && (cancel_ == nullptr || !cancel_->requested())) return fail(errc::timed_out);
+  return fail(backend::to_error_code(op_.result));
+}
+
+}  // namespace detail
+
 void IoHandle::watch_readable(ReadyCall ready, void* arg) {
   auto& backend = io();
   auto* watch = new ReadableWatch{.op = {}, .ready = ready, .arg = arg};

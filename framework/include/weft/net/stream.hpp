@@ -42,6 +42,11 @@ class Stream {
   /// Cancellation: total — nothing consumed.
   /// Completes inline: may (bytes already there, end of stream, or an error).
   Task<Result<void>> wait_readable() { return handle_.wait_readable(); }
+  /// wait_readable up to `deadline`, then errc::timed_out; `timer` keeps the deadline
+  /// across one owner's waits, so most cost no timer work (see IoHandle's).
+  detail::ReadableWait wait_readable(Instant deadline, IdleTimer& timer) noexcept {
+    return handle_.wait_readable(deadline, timer);
+  }
 
   /// wait_readable without a coroutine: `ready(arg, error)` is called from the run
   /// queue once (see IoHandle::watch_readable); cancel_watch() ends it early.

@@ -8,9 +8,14 @@
 // is pending on it: those waits end with operation_canceled.
 #pragma once
 
+#include <weft/core/cancellation.hpp>
 #include <weft/core/result.hpp>
 #include <weft/core/task.hpp>
+#include <weft/runtime/clock.hpp>
+#include <weft/runtime/detail/operation.hpp>
+#include <weft/runtime/idle_timer.hpp>
 
+#include <coroutine>
 #include <cstddef>
 #include <span>
 #include <system_error>
@@ -19,9 +24,38 @@ struct sockaddr;
 
 namespace weft {
 
-namespace detail::backend {
-struct IoObject;
-}
+namespace detail {
+
+/// What IoHandle::wait_readable(deadline, timer) returns: the wait itself, held in the
+/// awaiting frame (no frame of its own, unlike the Task-returning operations).
+class [[nodiscard]] ReadableWait {
+ public:
+  ReadableWait(backend::IoObject* object, Instant deadline, IdleTimer& timer) noexcept
+      : timer_(timer), deadline_(deadline) {
+    op_.object = object;
+  }
+  ReadableWait(const ReadableWait&) = delete;
+  ReadableWait& operator=(const ReadableWait&) = delete;
+
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> waiter) {
+    return suspend(waiter, waiter.promise().cancel);
+  }
+  Result<void> await_resume() noexcept;
+
+ private:
+  bool suspend(std::coroutine_handle<> waiter, CancelState* cancel);
+  static void on_cancel(void* self) noexcept;
+
+  backend::Operation op_;
+  IdleTimer& timer_;
+  Instant deadline_;
+  CancelState* cancel_ = nullptr;
+  bool watched_ = false;  // parked under the timer
+};
+
+}  // namespace detail
 
 /// One element of a gather write; layout-compatible with struct iovec.
 struct IoVec {
@@ -61,6 +95,17 @@ class IoHandle {
   /// Cancellation: total — nothing consumed.
   /// Completes inline: may (bytes already received, end of stream, or an error).
   Task<Result<void>> wait_readable();
+
+  /// wait_readable up to `deadline` (this core's clock), then errc::timed_out — unless
+  /// input won the race. `timer` keeps the deadline: give every wait of one owner the
+  /// same one, and a wait that ends before its deadline costs no timer work (see
+  /// IdleTimer). Awaited in place: no coroutine frame, no cancellation scope, which
+  /// makes it the cheap wait of a keep-alive connection between requests.
+  /// Cancellation: total — operation_canceled, nothing consumed.
+  /// Completes inline: may (as wait_readable).
+  detail::ReadableWait wait_readable(Instant deadline, IdleTimer& timer) noexcept {
+    return detail::ReadableWait(object_, deadline, timer);
+  }
 
   /// What a watch calls: `arg` as given, and an empty error once a read would not
   /// block, or operation_canceled after cancel_watch() or close().

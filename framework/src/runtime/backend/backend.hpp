@@ -13,6 +13,7 @@
 // - All calls happen on the reactor's own thread.
 #pragma once
 
+#include <weft/runtime/detail/operation.hpp>
 #include <weft/runtime/runtime_options.hpp>
 
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace weft::detail {
@@ -33,38 +35,7 @@ class Reactor;
 
 namespace weft::detail::backend {
 
-struct IoObject;
-
-// `readable` waits until a read would not block and consumes nothing: it parks as
-// the object's reader, like a read, but holds no buffer.
-enum class OpKind : std::uint8_t { read, write, accept, connect, readable };
-
-struct Operation {
-  std::coroutine_handle<> waiter;
-  // Instead of a waiter: called as notify(this) from the run queue (a readable watch,
-  // which has no coroutine of its own; see IoHandle::watch_readable).
-  void (*notify)(void* op) noexcept = nullptr;
-  IoObject* object = nullptr;
-  int result = 0;
-  OpKind kind = OpKind::read;
-  bool in_kernel = false;  // io_uring: an SQE for it is pending
-  // The arguments of its kind, overlaid: an Operation sits in every frame that waits
-  // for I/O (and in every parked connection's watch), so it stays small.
-  union Args {
-    struct {
-      void* buffer;
-      std::size_t length;
-    } read;
-    struct {
-      const iovec* iov;
-      std::size_t iovcnt;
-    } write;
-    struct {
-      const sockaddr* address;
-      socklen_t length;
-    } connect;
-  } args{};
-};
+static_assert(std::is_same_v<socklen_t, std::uint32_t>, "Operation::Args::connect holds a socklen_t");
 
 /// A write: io_uring's sendmsg reads its header while the operation is in the kernel.
 struct WriteOperation : Operation {

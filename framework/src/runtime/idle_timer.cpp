@@ -1,0 +1,47 @@
+#include <weft/runtime/idle_timer.hpp>
+
+#include "backend/backend.hpp"
+#include "reactor.hpp"
+
+#include <weft/runtime/detail/scheduling.hpp>
+
+#include <utility>
+
+namespace weft {
+
+IdleTimer::IdleTimer() noexcept { fire = &IdleTimer::on_fire; }
+
+IdleTimer::~IdleTimer() { detail::disarm_timer(*this); }
+
+void IdleTimer::watch(detail::backend::Operation& op, Instant due) noexcept {
+  waiting_ = &op;
+  due_ = due;
+  expired_ = false;
+  detail::Reactor* reactor = detail::Reactor::current();
+  const std::uint64_t tick = reactor->tick_of(due);
+  // Armed for later (this wait is shorter than the last): brought forward. Armed for
+  // no later: left as it is, it re-arms when it fires.
+  if (!armed || tick < deadline) reactor->timers().arm(*this, tick);
+}
+
+bool IdleTimer::unwatch() noexcept {
+  waiting_ = nullptr;
+  return std::exchange(expired_, false);
+}
+
+void IdleTimer::on_fire(detail::Timer* timer) noexcept {
+  auto* self = static_cast<IdleTimer*>(timer);
+  if (self->waiting_ == nullptr) return;  // between waits: the next wait arms it
+  detail::Reactor* reactor = detail::Reactor::current();
+  // Compared in ticks, the unit it fired in: ticks round deadlines up, so a deadline
+  // whose tick has come has passed.
+  const std::uint64_t tick = reactor->tick_of(self->due_);
+  if (tick > self->deadline) {
+    reactor->timers().arm(*self, tick);  // pushed back since it was armed
+    return;
+  }
+  self->expired_ = true;
+  reactor->io().cancel(*self->waiting_);  // the wait completes with -ECANCELED
+}
+
+}  // namespace weft

@@ -1,0 +1,254 @@
+// Stream::wait_readable(deadline, IdleTimer&) on a paused clock over real loopback
+// sockets, both backends: it ends when input comes or at its deadline (timed_out),
+// never early, never late, whatever deadlines the same timer kept before; it consumes
+// nothing; cancelling the task ends it with operation_canceled. Assertions are on
+// outcomes and on the reactor clock, which is deterministic here.
+#include <weft/runtime/idle_timer.hpp>
+
+#include <weft/core/frame_allocator.hpp>
+#include <weft/core/result.hpp>
+#include <weft/net/tcp_stream.hpp>
+#include <weft/runtime/clock.hpp>
+#include <weft/runtime/join.hpp>
+#include <weft/runtime/select.hpp>
+#include <weft/runtime/sleep.hpp>
+#include <weft/testing/backends.hpp>
+#include <weft/testing/run.hpp>
+#include <weft/testing/sockets.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+using weft::IdleTimer;
+using weft::Result;
+using weft::Task;
+using weft::net::TcpStream;
+
+class IdleTimerWait : public weft::testing::IoTest {
+ protected:
+  template <class T>
+  T run(Task<T> task) {
+    return weft::testing::run(std::move(task), paused_options());
+  }
+};
+WEFT_INSTANTIATE_BACKENDS(IdleTimerWait);
+
+// One wait's outcome: "ready", "timed out", or another error's message; and when.
+struct Waited {
+  std::string outcome;
+  milliseconds at;  // since the test's start
+};
+
+std::string describe(const Result<void>& ready) {
+  if (ready) return "ready";
+  if (ready.error() == weft::errc::timed_out) return "timed out";
+  return ready.error().message();
+}
+
+// Waits with `timer` until `start + deadline`, with `input` sent by the client after
+// `send_after` (if given) from a concurrent task.
+Task<Waited> wait_once(TcpStream& server, TcpStream& client, IdleTimer& timer, weft::Instant start,
+                       milliseconds deadline, std::optional<milliseconds> send_after = std::nullopt) {
+  auto writer = [](TcpStream& to, std::optional<milliseconds> after) -> Task<void> {
+    if (!after) co_return;
+    co_await weft::sleep(*after);
+    const auto sent = co_await to.write_all(std::string_view("x"));
+    EXPECT_TRUE(sent);
+  };
+  auto waiter = [](TcpStream& on, IdleTimer& idle, weft::Instant until) -> Task<Result<void>> {
+    co_return co_await on.wait_readable(until, idle);
+  };
+  auto both = co_await weft::join(waiter(server, timer, start + deadline), writer(client, send_after));
+  const Result<void> ready = std::get<0>(both);
+  const auto at = std::chrono::duration_cast<milliseconds>(weft::now() - start);
+  if (ready) {
+    const std::string taken = co_await weft::testing::read_exactly(server, 1);  // consumed nothing
+    EXPECT_EQ(taken, "x");
+  }
+  co_return Waited{describe(ready), at};
+}
+
+TEST_P(IdleTimerWait, InputBeforeTheDeadlineEndsTheWaitThenAndConsumesNothing) {
+  auto body = []() -> Task<Waited> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    IdleTimer timer;
+    co_return co_await wait_once(server, client, timer, weft::now(), 10s, 2s);
+  };
+  const Waited waited = run(body());
+  EXPECT_EQ(waited.outcome, "ready");
+  EXPECT_EQ(waited.at, 2s);
+}
+
+TEST_P(IdleTimerWait, NoInputTimesOutAtTheDeadlineAndTheStreamStillWorks) {
+  auto body = []() -> Task<std::pair<Waited, std::string>> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    IdleTimer timer;
+    const Waited waited = co_await wait_once(server, client, timer, weft::now(), 30s);
+    const auto sent = co_await client.write_all(std::string_view("later"));
+    EXPECT_TRUE(sent);
+    std::string later = co_await weft::testing::read_exactly(server, 5);
+    co_return std::pair{waited, later};
+  };
+  const auto [waited, later] = run(body());
+  EXPECT_EQ(waited.outcome, "timed out");
+  EXPECT_EQ(waited.at, 30s);
+  EXPECT_EQ(later, "later");
+}
+
+TEST_P(IdleTimerWait, InputAlreadyThereCompletesAtOnceEvenPastTheDeadline) {
+  auto body = []() -> Task<Waited> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    const auto sent = co_await client.write_all(std::string_view("x"));
+    EXPECT_TRUE(sent);
+    co_await weft::sleep(1ms);  // let it arrive (io_uring: let the recv deliver it)
+    IdleTimer timer;
+    const weft::Instant start = weft::now();
+    co_return co_await wait_once(server, client, timer, start, -1s);
+  };
+  const Waited waited = run(body());
+  EXPECT_EQ(waited.outcome, "ready");
+  EXPECT_EQ(waited.at, 0s);
+}
+
+// The timer stays armed for the first wait's deadline (10 s) after input ended it at
+// 1 s; the second wait's deadline (31 s) is later: the timer must not cut it at 10 s.
+TEST_P(IdleTimerWait, ALaterDeadlineIsKeptWhenTheTimerFiresForAnEarlierOne) {
+  auto body = []() -> Task<std::vector<Waited>> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    IdleTimer timer;
+    const weft::Instant start = weft::now();
+    std::vector<Waited> waits;
+    waits.push_back(co_await wait_once(server, client, timer, start, 10s, 1s));
+    waits.push_back(co_await wait_once(server, client, timer, start, 31s));
+    co_return waits;
+  };
+  const std::vector<Waited> waits = run(body());
+  ASSERT_EQ(waits.size(), 2u);
+  EXPECT_EQ(waits[0].outcome, "ready");
+  EXPECT_EQ(waits[0].at, 1s);
+  EXPECT_EQ(waits[1].outcome, "timed out");
+  EXPECT_EQ(waits[1].at, 31s);
+}
+
+// The other way round: armed for 60 s by the first wait, the timer must be brought
+// forward for a second wait that ends at 3 s.
+TEST_P(IdleTimerWait, AnEarlierDeadlineIsKeptWhenTheTimerIsArmedForALaterOne) {
+  auto body = []() -> Task<std::vector<Waited>> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    IdleTimer timer;
+    const weft::Instant start = weft::now();
+    std::vector<Waited> waits;
+    waits.push_back(co_await wait_once(server, client, timer, start, 60s, 1s));
+    waits.push_back(co_await wait_once(server, client, timer, start, 3s));
+    co_return waits;
+  };
+  const std::vector<Waited> waits = run(body());
+  ASSERT_EQ(waits.size(), 2u);
+  EXPECT_EQ(waits[0].outcome, "ready");
+  EXPECT_EQ(waits[1].outcome, "timed out");
+  EXPECT_EQ(waits[1].at, 3s);
+}
+
+// Many short waits in a row, each ended by input, then one that times out: every
+// deadline is met exactly, whichever the timer was armed for when it began; and
+// after a timeout the same timer serves the next wait.
+TEST_P(IdleTimerWait, EveryWaitOfALongRunEndsAtItsOwnDeadline) {
+  auto body = []() -> Task<std::vector<Waited>> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    IdleTimer timer;
+    std::vector<Waited> waits;
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < 20; ++i) {
+        const weft::Instant start = weft::now();
+        waits.push_back(co_await wait_once(server, client, timer, start, 10ms, 3ms));
+      }
+      const weft::Instant start = weft::now();
+      waits.push_back(co_await wait_once(server, client, timer, start, 10ms));
+    }
+    co_return waits;
+  };
+  const std::vector<Waited> waits = run(body());
+  ASSERT_EQ(waits.size(), 63u);
+  for (std::size_t i = 0; i < waits.size(); ++i) {
+    const bool times_out = i % 21 == 20;
+    EXPECT_EQ(waits[i].outcome, times_out ? "timed out" : "ready") << "wait " << i;
+    EXPECT_EQ(waits[i].at, times_out ? 10ms : 3ms) << "wait " << i;
+  }
+}
+
+TEST_P(IdleTimerWait, CancellingTheTaskEndsTheWaitWithOperationCanceled) {
+  auto body = []() -> Task<std::pair<std::string, milliseconds>> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    IdleTimer timer;
+    const weft::Instant start = weft::now();
+    std::string outcome = "not ended";
+    auto waiter = [](TcpStream& on, IdleTimer& idle, weft::Instant until, std::string& seen) -> Task<void> {
+      const Result<void> ready = co_await on.wait_readable(until, idle);
+      seen = describe(ready);
+    };
+    auto winner = co_await weft::select(waiter(server, timer, start + 30s, outcome), weft::sleep(2s));
+    EXPECT_EQ(winner.index(), 1u);
+    co_return std::pair{outcome, std::chrono::duration_cast<milliseconds>(weft::now() - start)};
+  };
+  const auto [outcome, at] = run(body());
+  EXPECT_EQ(outcome, std::make_error_code(std::errc::operation_canceled).message());
+  EXPECT_EQ(at, 2s);
+}
+
+// A timer destroyed while armed (its wait ended by input) leaves the wheel: time
+// passing its old deadline must not touch it (the ASan build reports a use after free
+// if it did).
+TEST_P(IdleTimerWait, ATimerDestroyedWhileArmedIsNotFiredLater) {
+  auto body = []() -> Task<Waited> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    auto timer = std::make_unique<IdleTimer>();  // on the heap, for ASan to watch
+    const Waited first = co_await wait_once(server, client, *timer, weft::now(), 5s, 1s);
+    timer.reset();
+    co_await weft::sleep(10s);
+    co_return first;
+  };
+  const Waited waited = run(body());
+  EXPECT_EQ(waited.outcome, "ready");
+}
+
+TEST_P(IdleTimerWait, AClosedStreamSaysBadFileDescriptor) {
+  auto body = []() -> Task<std::string> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    server.close();
+    IdleTimer timer;
+    const Result<void> ready = co_await server.wait_readable(weft::now() + 1s, timer);
+    co_return describe(ready);
+  };
+  EXPECT_EQ(run(body()), std::make_error_code(std::errc::bad_file_descriptor).message());
+}
+
+TEST_P(IdleTimerWait, WaitsWithoutAFrameOfItsOwn) {
+  auto body = []() -> Task<std::uint64_t> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    const auto sent = co_await client.write_all(std::string_view("x"));
+    EXPECT_TRUE(sent);
+    co_await weft::sleep(1ms);
+    IdleTimer timer;
+    const weft::FrameStats before = weft::frame_stats();
+    const Result<void> ready = co_await server.wait_readable(weft::now() + 1s, timer);
+    const weft::FrameStats after = weft::frame_stats();
+    EXPECT_TRUE(ready);
+    co_return (after.from_pool + after.from_heap) - (before.from_pool + before.from_heap);
+  };
+  EXPECT_EQ(run(body()), 0u);
+}
+
+}  // namespace
