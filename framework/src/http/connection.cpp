@@ -41,6 +41,8 @@ constexpr std::size_t kLingerBytes = 256 * 1024;
 // A keep-alive connection idle this long is parked (CoreServer::park): it then holds
 // no frame, but its next request costs a new task. A busy client is back well before.
 constexpr milliseconds kParkAfter{10};
+// A write buffer up to this capacity stays with its connection between requests.
+constexpr std::size_t kKeepWriteBuffer = 4 * 1024;
 
 enum class Got { request, closed, refused };
 enum class End { closed, parked };
@@ -110,7 +112,10 @@ class Connection {
  public:
   Connection(CoreServer& core, net::TcpStream stream, bool& idle)
       : core_(core), options_(core.options()), stream_(std::move(stream)), idle_(idle) {}
-  ~Connection() { release(); }
+  ~Connection() {
+    release();
+    give_write_buffer(std::move(out_));
+  }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -184,7 +189,7 @@ Task<End> Connection::run(bool resumed) {
           if (!co_await send(rest, true, deadline)) co_return End::closed;
         }
         out_.clear();
-        release();  // the write buffer, now empty
+        release();  // the write buffer, now empty, if it is large
       }
       const milliseconds wait = keep_alive ? options_.keepalive_timeout : options_.header_timeout;
       const bool may_park = keep_alive && !core_.draining() && wait > kParkAfter;
@@ -461,11 +466,14 @@ void Connection::acquire() {
 
 void Connection::release() noexcept {
   if (in_.empty()) in_.release();
-  if (out_.empty()) {
+  if (parser_ != nullptr && in_.empty()) core_.give_parser(std::move(parser_));
+  // A small write buffer stays between requests: handing it to the pool and taking it
+  // back costs more per request than it weighs, and a connection idle for long is
+  // parked (this object gone) within kParkAfter.
+  if (out_.empty() && out_.capacity() > kKeepWriteBuffer) {
     give_write_buffer(std::move(out_));
     out_ = std::string();
   }
-  if (parser_ != nullptr && in_.empty()) core_.give_parser(std::move(parser_));
 }
 
 Task<Result<std::string_view>> StreamedBody::read() { return connection_.read_body(piece_); }
