@@ -10,7 +10,7 @@
 #include <weft/http/body_reader.hpp>
 #include <weft/http/body_writer.hpp>
 #include <weft/runtime/clock.hpp>
-#include <weft/runtime/idle_timer.hpp>
+#include <weft/runtime/wait_timer.hpp>
 #include <weft/runtime/select.hpp>
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/with_deadline.hpp>
@@ -150,7 +150,7 @@ class Connection {
   const ServerOptions& options_;
   net::TcpStream stream_;
   bool& idle_;  // the core's flag: true while waiting between requests
-  IdleTimer idle_timer_;  // bounds those waits
+  WaitTimer wait_timer_;  // bounds those waits and the writes
   // Taken from the core's pools while a request runs, given back when idle.
   std::unique_ptr<RequestParser> parser_;
   ReadBuffer in_;
@@ -181,7 +181,7 @@ Task<End> Connection::run(bool resumed) {
         Result<std::size_t> written = stream_.try_write(std::span(&queued, 1));
         if (would_block(written)) {
           deadline = now() + options_.write_timeout;
-          written = co_await with_deadline(*deadline, stream_.write_some(std::span(&queued, 1)));
+          written = co_await stream_.write_some(std::span(&queued, 1), *deadline, wait_timer_);
         }
         if (!written) co_return End::closed;
         if (*written < queued.size) {
@@ -200,7 +200,7 @@ Task<End> Connection::run(bool resumed) {
           may_park ? kParkAfter : core_.draining() ? std::min(wait, CoreServer::kDrainIdleGrace) : wait;
       const Instant idle_since = now();
       idle_ = true;  // a drain may close it from here on
-      const Result<void> ready = co_await stream_.wait_readable(idle_since + limit, idle_timer_);
+      const Result<void> ready = co_await stream_.wait_readable(idle_since + limit, wait_timer_);
       idle_ = false;
       if (!ready) {
         // Still idle after kParkAfter: parked, unless a drain began meanwhile (it
@@ -402,7 +402,7 @@ Task<bool> Connection::send(Unsent unsent, bool then_clear, std::optional<Instan
   const Instant deadline = given_deadline ? *given_deadline : now() + options_.write_timeout;
   bool sent = true;
   while (unsent.count > 0) {
-    const Result<std::size_t> written = co_await with_deadline(deadline, stream_.write_some(unsent.left()));
+    const Result<std::size_t> written = co_await stream_.write_some(unsent.left(), deadline, wait_timer_);
     if (!written) {
       sent = false;
       break;

@@ -172,43 +172,77 @@ Task<Result<void>> IoHandle::wait_readable() {
 
 namespace detail {
 
-bool ReadableWait::suspend(std::coroutine_handle<> waiter, CancelState* cancel) {
+bool TimedWait::suspend(std::coroutine_handle<> waiter, CancelState* cancel) {
   cancel_ = cancel;
   op_.waiter = waiter;
   if (op_.object == nullptr) {
     op_.result = -EBADF;
     return false;
   }
-  Reactor* reactor = Reactor::current();
   const bool cancelled = cancel != nullptr && cancel->requested();
-  if (cancelled || reactor->io().start_readable(op_)) {
+  if (cancelled || start_(op_)) {
     // Done at once. As in OperationAwaiter, the task's budget is spent: one that waits
-    // in a loop on a stream that is always readable must still let others run.
+    // in a loop on a stream that is always ready must still let others run.
     if (cancelled) op_.result = -ECANCELED;
-    op_.object = nullptr;  // holds nothing to give back
+    op_.object = nullptr;  // a readable wait or a write holds nothing to give back
+    Reactor* reactor = Reactor::current();
     if (reactor->consume_budget()) return false;
     reactor->schedule(waiter);
     return true;
   }
   timer_.watch(op_, deadline_);
   watched_ = true;
-  arm_cancel(cancel_, &ReadableWait::on_cancel, this);
+  arm_cancel(cancel_, &TimedWait::on_cancel, this);
   return true;
 }
 
-void ReadableWait::on_cancel(void* self) noexcept {
-  Reactor::current()->io().cancel(static_cast<ReadableWait*>(self)->op_);
+void TimedWait::on_cancel(void* self) noexcept {
+  Reactor::current()->io().cancel(static_cast<TimedWait*>(self)->op_);
 }
 
-Result<void> ReadableWait::await_resume() noexcept {
+int TimedWait::finish(bool& timed_out) noexcept {
   backend::settle_done(op_);
   disarm_cancel(cancel_);
   set_current_cancel_state(cancel_);
   const bool expired = watched_ && timer_.unwatch();
-  if (op_.result >= 0) return Result<void>{};
   // Cancelled by the deadline, not by the task's own cancellation.
-  if (expired && (cancel_ == nullptr || !cancel_->requested())) return fail(errc::timed_out);
-  return fail(backend::to_error_code(op_.result));
+  timed_out = op_.result < 0 && expired && (cancel_ == nullptr || !cancel_->requested());
+  return op_.result;
+}
+
+ReadableWait::ReadableWait(backend::IoObject* object, Instant deadline, WaitTimer& timer) noexcept
+    : TimedWait(
+          operation_, [](backend::Operation& op) { return Reactor::current()->io().start_readable(op); }, deadline,
+          timer) {
+  operation_.object = object;
+}
+
+Result<void> ReadableWait::await_resume() noexcept {
+  bool timed_out = false;
+  const int result = finish(timed_out);
+  if (timed_out) return fail(errc::timed_out);
+  if (result < 0) return fail(backend::to_error_code(result));
+  return Result<void>{};
+}
+
+WriteWait::WriteWait(backend::IoObject* object, const iovec* buffers, std::size_t count, Instant deadline,
+                     WaitTimer& timer) noexcept
+    : TimedWait(
+          operation_,
+          [](backend::Operation& op) {
+            return Reactor::current()->io().start_write(static_cast<backend::WriteOperation&>(op));
+          },
+          deadline, timer) {
+  operation_.object = object;
+  operation_.args.write = {buffers, count};
+}
+
+Result<std::size_t> WriteWait::await_resume() noexcept {
+  bool timed_out = false;
+  const int result = finish(timed_out);
+  if (timed_out) return fail(errc::timed_out);
+  if (result < 0) return fail(backend::to_error_code(result));
+  return static_cast<std::size_t>(result);
 }
 
 }  // namespace detail

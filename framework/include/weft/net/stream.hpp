@@ -44,7 +44,7 @@ class Stream {
   Task<Result<void>> wait_readable() { return handle_.wait_readable(); }
   /// wait_readable up to `deadline`, then errc::timed_out; `timer` keeps the deadline
   /// across one owner's waits, so most cost no timer work (see IoHandle's).
-  detail::ReadableWait wait_readable(Instant deadline, IdleTimer& timer) noexcept {
+  detail::ReadableWait wait_readable(Instant deadline, WaitTimer& timer) noexcept {
     return handle_.wait_readable(deadline, timer);
   }
 
@@ -73,6 +73,10 @@ class Stream {
   /// Cancellation: partial — see IoHandle::write_some.
   /// Completes inline: may.
   Task<Result<std::size_t>> write_some(std::span<const IoVec> buffers) { return handle_.write_some(buffers); }
+  /// write_some up to `deadline`, then errc::timed_out (see IoHandle's).
+  detail::WriteWait write_some(std::span<const IoVec> buffers, Instant deadline, WaitTimer& timer) noexcept {
+    return handle_.write_some(buffers, deadline, timer);
+  }
 
   /// write_some without waiting: what the socket takes now, else
   /// errc::operation_would_block having sent nothing — always on io_uring (see

@@ -8,14 +8,12 @@
 // is pending on it: those waits end with operation_canceled.
 #pragma once
 
-#include <weft/core/cancellation.hpp>
 #include <weft/core/result.hpp>
 #include <weft/core/task.hpp>
 #include <weft/runtime/clock.hpp>
-#include <weft/runtime/detail/operation.hpp>
-#include <weft/runtime/idle_timer.hpp>
+#include <weft/runtime/detail/timed_wait.hpp>
+#include <weft/runtime/wait_timer.hpp>
 
-#include <coroutine>
 #include <cstddef>
 #include <span>
 #include <system_error>
@@ -24,38 +22,9 @@ struct sockaddr;
 
 namespace weft {
 
-namespace detail {
-
-/// What IoHandle::wait_readable(deadline, timer) returns: the wait itself, held in the
-/// awaiting frame (no frame of its own, unlike the Task-returning operations).
-class [[nodiscard]] ReadableWait {
- public:
-  ReadableWait(backend::IoObject* object, Instant deadline, IdleTimer& timer) noexcept
-      : timer_(timer), deadline_(deadline) {
-    op_.object = object;
-  }
-  ReadableWait(const ReadableWait&) = delete;
-  ReadableWait& operator=(const ReadableWait&) = delete;
-
-  bool await_ready() const noexcept { return false; }
-  template <class P>
-  bool await_suspend(std::coroutine_handle<P> waiter) {
-    return suspend(waiter, waiter.promise().cancel);
-  }
-  Result<void> await_resume() noexcept;
-
- private:
-  bool suspend(std::coroutine_handle<> waiter, CancelState* cancel);
-  static void on_cancel(void* self) noexcept;
-
-  backend::Operation op_;
-  IdleTimer& timer_;
-  Instant deadline_;
-  CancelState* cancel_ = nullptr;
-  bool watched_ = false;  // parked under the timer
-};
-
-}  // namespace detail
+namespace detail::backend {
+struct IoObject;
+}
 
 /// One element of a gather write; layout-compatible with struct iovec.
 struct IoVec {
@@ -99,11 +68,11 @@ class IoHandle {
   /// wait_readable up to `deadline` (this core's clock), then errc::timed_out — unless
   /// input won the race. `timer` keeps the deadline: give every wait of one owner the
   /// same one, and a wait that ends before its deadline costs no timer work (see
-  /// IdleTimer). Awaited in place: no coroutine frame, no cancellation scope, which
+  /// WaitTimer). Awaited in place: no coroutine frame, no cancellation scope, which
   /// makes it the cheap wait of a keep-alive connection between requests.
   /// Cancellation: total — operation_canceled, nothing consumed.
   /// Completes inline: may (as wait_readable).
-  detail::ReadableWait wait_readable(Instant deadline, IdleTimer& timer) noexcept {
+  detail::ReadableWait wait_readable(Instant deadline, WaitTimer& timer) noexcept {
     return detail::ReadableWait(object_, deadline, timer);
   }
 
@@ -132,6 +101,16 @@ class IoHandle {
   /// count is lost with the cancellation, so the stream position is unknown after it.
   /// Completes inline: may (epoll writes at once when the socket has room).
   Task<Result<std::size_t>> write_some(std::span<const IoVec> buffers);
+
+  /// write_some up to `deadline`, then errc::timed_out (bytes the kernel took before
+  /// are sent, as for any cancelled write); `timer` as for wait_readable(deadline,
+  /// timer), and may be the same one: one wait at a time. Awaited in place, like it.
+  /// Cancellation: partial — as write_some.
+  /// Completes inline: may (as write_some).
+  detail::WriteWait write_some(std::span<const IoVec> buffers, Instant deadline, WaitTimer& timer) noexcept {
+    return detail::WriteWait(object_, reinterpret_cast<const iovec*>(buffers.data()), buffers.size(), deadline,
+                             timer);
+  }
 
   /// read without waiting: the bytes already there (or the end of the stream, or a
   /// pending error), else errc::operation_would_block having consumed nothing. No

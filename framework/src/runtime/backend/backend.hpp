@@ -26,7 +26,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 namespace weft::detail {
@@ -34,13 +33,6 @@ class Reactor;
 }
 
 namespace weft::detail::backend {
-
-static_assert(std::is_same_v<socklen_t, std::uint32_t>, "Operation::Args::connect holds a socklen_t");
-
-/// A write: io_uring's sendmsg reads its header while the operation is in the kernel.
-struct WriteOperation : Operation {
-  msghdr message{};
-};
 
 /// Per-fd state. Each backend derives its own; the reactor only sees this part.
 struct IoObject {

@@ -1,14 +1,13 @@
 // One I/O operation as the backends (src/runtime/backend/) see it. Public only so that
-// an awaitable in a public header can hold one in the awaiting frame
-// (IoHandle::ReadableWait): starting it allocates nothing.
+// an awaitable in a public header can hold one in the awaiting frame (the waits of
+// detail/timed_wait.hpp): starting it allocates nothing.
 #pragma once
+
+#include <sys/socket.h>
 
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
-
-struct iovec;
-struct sockaddr;
 
 namespace weft::detail::backend {
 
@@ -40,9 +39,14 @@ struct Operation {
     } write;
     struct {
       const sockaddr* address;
-      std::uint32_t length;  // a socklen_t (backend.hpp checks they agree)
+      socklen_t length;
     } connect;
   } args{};
+};
+
+/// A write: io_uring's sendmsg reads its header while the operation is in the kernel.
+struct WriteOperation : Operation {
+  msghdr message{};
 };
 
 }  // namespace weft::detail::backend

@@ -1,9 +1,10 @@
-// Stream::wait_readable(deadline, IdleTimer&) on a paused clock over real loopback
-// sockets, both backends: it ends when input comes or at its deadline (timed_out),
-// never early, never late, whatever deadlines the same timer kept before; it consumes
+// Stream::wait_readable(deadline, WaitTimer&) and write_some(buffers, deadline,
+// WaitTimer&) on a paused clock over real loopback sockets, both backends: a wait ends
+// when input comes (or the write is done) or at its deadline (timed_out), never early,
+// never late, whatever deadlines the same timer kept before; a readable wait consumes
 // nothing; cancelling the task ends it with operation_canceled. Assertions are on
 // outcomes and on the reactor clock, which is deterministic here.
-#include <weft/runtime/idle_timer.hpp>
+#include <weft/runtime/wait_timer.hpp>
 
 #include <weft/core/frame_allocator.hpp>
 #include <weft/core/result.hpp>
@@ -12,11 +13,13 @@
 #include <weft/runtime/join.hpp>
 #include <weft/runtime/select.hpp>
 #include <weft/runtime/sleep.hpp>
+#include <weft/runtime/with_timeout.hpp>
 #include <weft/testing/backends.hpp>
 #include <weft/testing/run.hpp>
 #include <weft/testing/sockets.hpp>
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <memory>
@@ -32,19 +35,27 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
-using weft::IdleTimer;
+using weft::IoVec;
+using weft::WaitTimer;
 using weft::Result;
 using weft::Task;
 using weft::net::TcpStream;
 
-class IdleTimerWait : public weft::testing::IoTest {
+class WaitTimerTest : public weft::testing::IoTest {
  protected:
+  // A wait that never ends fails the test when the clock reaches an hour (it jumps
+  // there at once: the clock is paused) instead of hanging it.
   template <class T>
   T run(Task<T> task) {
-    return weft::testing::run(std::move(task), paused_options());
+    auto outcome = weft::testing::run(weft::with_timeout(1h, std::move(task)), paused_options());
+    if (!outcome) {
+      ADD_FAILURE() << "timed out: a wait never ended";
+      return T{};
+    }
+    return std::move(*outcome);
   }
 };
-WEFT_INSTANTIATE_BACKENDS(IdleTimerWait);
+WEFT_INSTANTIATE_BACKENDS(WaitTimerTest);
 
 // One wait's outcome: "ready", "timed out", or another error's message; and when.
 struct Waited {
@@ -60,7 +71,7 @@ std::string describe(const Result<void>& ready) {
 
 // Waits with `timer` until `start + deadline`, with `input` sent by the client after
 // `send_after` (if given) from a concurrent task.
-Task<Waited> wait_once(TcpStream& server, TcpStream& client, IdleTimer& timer, weft::Instant start,
+Task<Waited> wait_once(TcpStream& server, TcpStream& client, WaitTimer& timer, weft::Instant start,
                        milliseconds deadline, std::optional<milliseconds> send_after = std::nullopt) {
   auto writer = [](TcpStream& to, std::optional<milliseconds> after) -> Task<void> {
     if (!after) co_return;
@@ -68,7 +79,7 @@ Task<Waited> wait_once(TcpStream& server, TcpStream& client, IdleTimer& timer, w
     const auto sent = co_await to.write_all(std::string_view("x"));
     EXPECT_TRUE(sent);
   };
-  auto waiter = [](TcpStream& on, IdleTimer& idle, weft::Instant until) -> Task<Result<void>> {
+  auto waiter = [](TcpStream& on, WaitTimer& idle, weft::Instant until) -> Task<Result<void>> {
     co_return co_await on.wait_readable(until, idle);
   };
   auto both = co_await weft::join(waiter(server, timer, start + deadline), writer(client, send_after));
@@ -81,10 +92,10 @@ Task<Waited> wait_once(TcpStream& server, TcpStream& client, IdleTimer& timer, w
   co_return Waited{describe(ready), at};
 }
 
-TEST_P(IdleTimerWait, InputBeforeTheDeadlineEndsTheWaitThenAndConsumesNothing) {
+TEST_P(WaitTimerTest, InputBeforeTheDeadlineEndsTheWaitThenAndConsumesNothing) {
   auto body = []() -> Task<Waited> {
     auto [server, client] = co_await weft::testing::connected_pair();
-    IdleTimer timer;
+    WaitTimer timer;
     co_return co_await wait_once(server, client, timer, weft::now(), 10s, 2s);
   };
   const Waited waited = run(body());
@@ -92,10 +103,10 @@ TEST_P(IdleTimerWait, InputBeforeTheDeadlineEndsTheWaitThenAndConsumesNothing) {
   EXPECT_EQ(waited.at, 2s);
 }
 
-TEST_P(IdleTimerWait, NoInputTimesOutAtTheDeadlineAndTheStreamStillWorks) {
+TEST_P(WaitTimerTest, NoInputTimesOutAtTheDeadlineAndTheStreamStillWorks) {
   auto body = []() -> Task<std::pair<Waited, std::string>> {
     auto [server, client] = co_await weft::testing::connected_pair();
-    IdleTimer timer;
+    WaitTimer timer;
     const Waited waited = co_await wait_once(server, client, timer, weft::now(), 30s);
     const auto sent = co_await client.write_all(std::string_view("later"));
     EXPECT_TRUE(sent);
@@ -108,13 +119,13 @@ TEST_P(IdleTimerWait, NoInputTimesOutAtTheDeadlineAndTheStreamStillWorks) {
   EXPECT_EQ(later, "later");
 }
 
-TEST_P(IdleTimerWait, InputAlreadyThereCompletesAtOnceEvenPastTheDeadline) {
+TEST_P(WaitTimerTest, InputAlreadyThereCompletesAtOnceEvenPastTheDeadline) {
   auto body = []() -> Task<Waited> {
     auto [server, client] = co_await weft::testing::connected_pair();
     const auto sent = co_await client.write_all(std::string_view("x"));
     EXPECT_TRUE(sent);
     co_await weft::sleep(1ms);  // let it arrive (io_uring: let the recv deliver it)
-    IdleTimer timer;
+    WaitTimer timer;
     const weft::Instant start = weft::now();
     co_return co_await wait_once(server, client, timer, start, -1s);
   };
@@ -125,10 +136,10 @@ TEST_P(IdleTimerWait, InputAlreadyThereCompletesAtOnceEvenPastTheDeadline) {
 
 // The timer stays armed for the first wait's deadline (10 s) after input ended it at
 // 1 s; the second wait's deadline (31 s) is later: the timer must not cut it at 10 s.
-TEST_P(IdleTimerWait, ALaterDeadlineIsKeptWhenTheTimerFiresForAnEarlierOne) {
+TEST_P(WaitTimerTest, ALaterDeadlineIsKeptWhenTheTimerFiresForAnEarlierOne) {
   auto body = []() -> Task<std::vector<Waited>> {
     auto [server, client] = co_await weft::testing::connected_pair();
-    IdleTimer timer;
+    WaitTimer timer;
     const weft::Instant start = weft::now();
     std::vector<Waited> waits;
     waits.push_back(co_await wait_once(server, client, timer, start, 10s, 1s));
@@ -145,10 +156,10 @@ TEST_P(IdleTimerWait, ALaterDeadlineIsKeptWhenTheTimerFiresForAnEarlierOne) {
 
 // The other way round: armed for 60 s by the first wait, the timer must be brought
 // forward for a second wait that ends at 3 s.
-TEST_P(IdleTimerWait, AnEarlierDeadlineIsKeptWhenTheTimerIsArmedForALaterOne) {
+TEST_P(WaitTimerTest, AnEarlierDeadlineIsKeptWhenTheTimerIsArmedForALaterOne) {
   auto body = []() -> Task<std::vector<Waited>> {
     auto [server, client] = co_await weft::testing::connected_pair();
-    IdleTimer timer;
+    WaitTimer timer;
     const weft::Instant start = weft::now();
     std::vector<Waited> waits;
     waits.push_back(co_await wait_once(server, client, timer, start, 60s, 1s));
@@ -165,10 +176,10 @@ TEST_P(IdleTimerWait, AnEarlierDeadlineIsKeptWhenTheTimerIsArmedForALaterOne) {
 // Many short waits in a row, each ended by input, then one that times out: every
 // deadline is met exactly, whichever the timer was armed for when it began; and
 // after a timeout the same timer serves the next wait.
-TEST_P(IdleTimerWait, EveryWaitOfALongRunEndsAtItsOwnDeadline) {
+TEST_P(WaitTimerTest, EveryWaitOfALongRunEndsAtItsOwnDeadline) {
   auto body = []() -> Task<std::vector<Waited>> {
     auto [server, client] = co_await weft::testing::connected_pair();
-    IdleTimer timer;
+    WaitTimer timer;
     std::vector<Waited> waits;
     for (int round = 0; round < 3; ++round) {
       for (int i = 0; i < 20; ++i) {
@@ -189,13 +200,13 @@ TEST_P(IdleTimerWait, EveryWaitOfALongRunEndsAtItsOwnDeadline) {
   }
 }
 
-TEST_P(IdleTimerWait, CancellingTheTaskEndsTheWaitWithOperationCanceled) {
+TEST_P(WaitTimerTest, CancellingTheTaskEndsTheWaitWithOperationCanceled) {
   auto body = []() -> Task<std::pair<std::string, milliseconds>> {
     auto [server, client] = co_await weft::testing::connected_pair();
-    IdleTimer timer;
+    WaitTimer timer;
     const weft::Instant start = weft::now();
     std::string outcome = "not ended";
-    auto waiter = [](TcpStream& on, IdleTimer& idle, weft::Instant until, std::string& seen) -> Task<void> {
+    auto waiter = [](TcpStream& on, WaitTimer& idle, weft::Instant until, std::string& seen) -> Task<void> {
       const Result<void> ready = co_await on.wait_readable(until, idle);
       seen = describe(ready);
     };
@@ -211,10 +222,10 @@ TEST_P(IdleTimerWait, CancellingTheTaskEndsTheWaitWithOperationCanceled) {
 // A timer destroyed while armed (its wait ended by input) leaves the wheel: time
 // passing its old deadline must not touch it (the ASan build reports a use after free
 // if it did).
-TEST_P(IdleTimerWait, ATimerDestroyedWhileArmedIsNotFiredLater) {
+TEST_P(WaitTimerTest, ATimerDestroyedWhileArmedIsNotFiredLater) {
   auto body = []() -> Task<Waited> {
     auto [server, client] = co_await weft::testing::connected_pair();
-    auto timer = std::make_unique<IdleTimer>();  // on the heap, for ASan to watch
+    auto timer = std::make_unique<WaitTimer>();  // on the heap, for ASan to watch
     const Waited first = co_await wait_once(server, client, *timer, weft::now(), 5s, 1s);
     timer.reset();
     co_await weft::sleep(10s);
@@ -224,24 +235,24 @@ TEST_P(IdleTimerWait, ATimerDestroyedWhileArmedIsNotFiredLater) {
   EXPECT_EQ(waited.outcome, "ready");
 }
 
-TEST_P(IdleTimerWait, AClosedStreamSaysBadFileDescriptor) {
+TEST_P(WaitTimerTest, AClosedStreamSaysBadFileDescriptor) {
   auto body = []() -> Task<std::string> {
     auto [server, client] = co_await weft::testing::connected_pair();
     server.close();
-    IdleTimer timer;
+    WaitTimer timer;
     const Result<void> ready = co_await server.wait_readable(weft::now() + 1s, timer);
     co_return describe(ready);
   };
   EXPECT_EQ(run(body()), std::make_error_code(std::errc::bad_file_descriptor).message());
 }
 
-TEST_P(IdleTimerWait, WaitsWithoutAFrameOfItsOwn) {
+TEST_P(WaitTimerTest, WaitsWithoutAFrameOfItsOwn) {
   auto body = []() -> Task<std::uint64_t> {
     auto [server, client] = co_await weft::testing::connected_pair();
     const auto sent = co_await client.write_all(std::string_view("x"));
     EXPECT_TRUE(sent);
     co_await weft::sleep(1ms);
-    IdleTimer timer;
+    WaitTimer timer;
     const weft::FrameStats before = weft::frame_stats();
     const Result<void> ready = co_await server.wait_readable(weft::now() + 1s, timer);
     const weft::FrameStats after = weft::frame_stats();
@@ -249,6 +260,80 @@ TEST_P(IdleTimerWait, WaitsWithoutAFrameOfItsOwn) {
     co_return (after.from_pool + after.from_heap) - (before.from_pool + before.from_heap);
   };
   EXPECT_EQ(run(body()), 0u);
+}
+
+// --- write_some with a deadline ------------------------------------------------------------
+
+TEST_P(WaitTimerTest, WriteSomeWithADeadlineWritesAtOnceWhenThereIsRoom) {
+  auto body = []() -> Task<std::pair<Result<std::size_t>, std::string>> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    WaitTimer timer;
+    const std::string_view text = "hello";
+    const IoVec part{text.data(), text.size()};
+    const Result<std::size_t> written = co_await server.write_some(std::span(&part, 1), weft::now() + 1s, timer);
+    std::string got = co_await weft::testing::read_exactly(client, 5);
+    co_return std::pair{written, got};
+  };
+  const auto [written, got] = run(body());
+  ASSERT_TRUE(written) << written.error().message();
+  EXPECT_EQ(*written, 5u);
+  EXPECT_EQ(got, "hello");
+}
+
+// Writes 64 KiB at a time to a peer that never reads, each under `deadline` from its
+// start, until one fails; returns that failure's outcome and when (since the start
+// of that write), and whether any write succeeded before.
+struct Blocked {
+  std::string outcome = "never blocked";
+  milliseconds after{};
+  bool wrote = false;
+};
+
+Task<Blocked> write_until_blocked(TcpStream& stream, WaitTimer& timer, milliseconds deadline) {
+  const int small = 4096;  // the sender's buffer only: the peer's window is left alone
+  EXPECT_EQ(::setsockopt(stream.native_handle(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+  const std::string chunk(64 * 1024, 'x');
+  const IoVec part{chunk.data(), chunk.size()};
+  Blocked blocked;
+  for (int i = 0; i < 1000; ++i) {
+    const weft::Instant start = weft::now();
+    const Result<std::size_t> written = co_await stream.write_some(std::span(&part, 1), start + deadline, timer);
+    if (!written) {
+      blocked.outcome = describe(Result<void>(weft::fail(written.error())));
+      blocked.after = std::chrono::duration_cast<milliseconds>(weft::now() - start);
+      break;
+    }
+    blocked.wrote = true;
+  }
+  co_return blocked;
+}
+
+TEST_P(WaitTimerTest, AWriteToAPeerThatDoesNotReadTimesOutAtItsDeadline) {
+  auto body = []() -> Task<Blocked> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    WaitTimer timer;
+    co_return co_await write_until_blocked(server, timer, 5s);
+  };
+  const Blocked blocked = run(body());
+  EXPECT_TRUE(blocked.wrote);
+  EXPECT_EQ(blocked.outcome, "timed out");
+  EXPECT_EQ(blocked.after, 5s);
+}
+
+// One timer for a connection's readable waits and writes: armed for 60 s by a wait
+// that input ended at 1 s, it must be brought forward for a write bounded to 2 s.
+TEST_P(WaitTimerTest, AReadableWaitAndAWriteShareOneTimer) {
+  auto body = []() -> Task<std::pair<Waited, Blocked>> {
+    auto [server, client] = co_await weft::testing::connected_pair();
+    WaitTimer timer;
+    const Waited waited = co_await wait_once(server, client, timer, weft::now(), 60s, 1s);
+    const Blocked blocked = co_await write_until_blocked(server, timer, 2s);
+    co_return std::pair{waited, blocked};
+  };
+  const auto [waited, blocked] = run(body());
+  EXPECT_EQ(waited.outcome, "ready");
+  EXPECT_EQ(blocked.outcome, "timed out");
+  EXPECT_EQ(blocked.after, 2s);
 }
 
 }  // namespace

@@ -1,19 +1,21 @@
-#include <weft/runtime/idle_timer.hpp>
+#include <weft/runtime/wait_timer.hpp>
 
 #include "backend/backend.hpp"
 #include "reactor.hpp"
 
 #include <weft/runtime/detail/scheduling.hpp>
 
+#include <cassert>
 #include <utility>
 
 namespace weft {
 
-IdleTimer::IdleTimer() noexcept { fire = &IdleTimer::on_fire; }
+WaitTimer::WaitTimer() noexcept { fire = &WaitTimer::on_fire; }
 
-IdleTimer::~IdleTimer() { detail::disarm_timer(*this); }
+WaitTimer::~WaitTimer() { detail::disarm_timer(*this); }
 
-void IdleTimer::watch(detail::backend::Operation& op, Instant due) noexcept {
+void WaitTimer::watch(detail::backend::Operation& op, Instant due) noexcept {
+  assert(waiting_ == nullptr && "a WaitTimer bounds one wait at a time");
   waiting_ = &op;
   due_ = due;
   expired_ = false;
@@ -24,13 +26,13 @@ void IdleTimer::watch(detail::backend::Operation& op, Instant due) noexcept {
   if (!armed || tick < deadline) reactor->timers().arm(*this, tick);
 }
 
-bool IdleTimer::unwatch() noexcept {
+bool WaitTimer::unwatch() noexcept {
   waiting_ = nullptr;
   return std::exchange(expired_, false);
 }
 
-void IdleTimer::on_fire(detail::Timer* timer) noexcept {
-  auto* self = static_cast<IdleTimer*>(timer);
+void WaitTimer::on_fire(detail::Timer* timer) noexcept {
+  auto* self = static_cast<WaitTimer*>(timer);
   if (self->waiting_ == nullptr) return;  // between waits: the next wait arms it
   detail::Reactor* reactor = detail::Reactor::current();
   // Compared in ticks, the unit it fired in: ticks round deadlines up, so a deadline
