@@ -10,9 +10,9 @@
 #include <weft/http/body_reader.hpp>
 #include <weft/http/body_writer.hpp>
 #include <weft/runtime/clock.hpp>
-#include <weft/runtime/wait_timer.hpp>
 #include <weft/runtime/select.hpp>
 #include <weft/runtime/sleep.hpp>
+#include <weft/runtime/wait_timer.hpp>
 #include <weft/runtime/with_deadline.hpp>
 
 #include <array>

@@ -3,8 +3,6 @@
 #include "backend/backend.hpp"
 #include "reactor.hpp"
 
-#include <weft/runtime/detail/scheduling.hpp>
-
 #include <cassert>
 #include <utility>
 
@@ -12,7 +10,12 @@ namespace weft {
 
 WaitTimer::WaitTimer() noexcept { fire = &WaitTimer::on_fire; }
 
-WaitTimer::~WaitTimer() { detail::disarm_timer(*this); }
+WaitTimer::~WaitTimer() {
+  // Armed between waits too, so it may outlive the reactor's run in a frame freed at
+  // shutdown; the wheel then went with the reactor.
+  detail::Reactor* reactor = detail::Reactor::current();
+  if (armed && reactor != nullptr) reactor->timers().cancel(*this);
+}
 
 void WaitTimer::watch(detail::backend::Operation& op, Instant due) noexcept {
   assert(waiting_ == nullptr && "a WaitTimer bounds one wait at a time");
