@@ -300,6 +300,35 @@ TEST_P(ServerTest, LargeBodiesAreSentWhole) {
   });
 }
 
+constexpr std::size_t kBig = 4 << 20;  // the body of the test below
+
+// A client that stops reading a large response is cut off at the write timeout: the
+// server's send waits for room under it, then the connection closes. The client, back
+// after the timeout, gets part of the body and then the end. A server that never gave
+// up would send it all as the client reads and keep the connection open.
+
+TEST_P(ServerTest, AClientThatStopsReadingIsCutOffAtTheWriteTimeout) {
+  ServerOptions options = test_options();
+  options.write_timeout = 7s;
+  Router router;
+  router.get("/big", [](Request& request) -> Task<Response> {
+    const int bytes = 1;  // raised to the kernel's minimum
+    EXPECT_EQ(::setsockopt(request.socket, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes), 0);
+    co_return Response::text(std::string(kBig, 'x'));
+  });
+  with_server(options, router, [](Server& server) -> Task<void> {
+    // A receive buffer of the usual size: a small one closes the window, and reopening
+    // it then takes the kernel's zero-window probe, in real time, which the paused
+    // clock does not wait for.
+    RawClient client = co_await RawClient::connect(server);
+    co_await client.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+    co_await sleep(8s);
+    const bool closed = co_await client.closed_by_server();
+    EXPECT_TRUE(closed);
+    EXPECT_LT(client.unread().size(), kBig);
+  });
+}
+
 // Response `n` of the test below: 12 KiB (copied into the connection's write buffer,
 // under the 16 KiB past which a body is sent from its own memory), different for each n.
 std::string numbered_body(std::size_t n) {
