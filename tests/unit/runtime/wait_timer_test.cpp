@@ -134,19 +134,22 @@ TEST_P(WaitTimerTest, InputAlreadyThereCompletesAtOnceEvenPastTheDeadline) {
   EXPECT_EQ(waited.at, 0s);
 }
 
+// Two waits on one timer, deadlines counted from the same start: the first ended by
+// input at 1 s, the second left to time out.
+Task<std::vector<Waited>> input_then_timeout(milliseconds first_deadline, milliseconds second_deadline) {
+  auto [server, client] = co_await weft::testing::connected_pair();
+  WaitTimer timer;
+  const weft::Instant start = weft::now();
+  std::vector<Waited> waits;
+  waits.push_back(co_await wait_once(server, client, timer, start, first_deadline, 1s));
+  waits.push_back(co_await wait_once(server, client, timer, start, second_deadline));
+  co_return waits;
+}
+
 // The timer stays armed for the first wait's deadline (10 s) after input ended it at
 // 1 s; the second wait's deadline (31 s) is later: the timer must not cut it at 10 s.
 TEST_P(WaitTimerTest, ALaterDeadlineIsKeptWhenTheTimerFiresForAnEarlierOne) {
-  auto body = []() -> Task<std::vector<Waited>> {
-    auto [server, client] = co_await weft::testing::connected_pair();
-    WaitTimer timer;
-    const weft::Instant start = weft::now();
-    std::vector<Waited> waits;
-    waits.push_back(co_await wait_once(server, client, timer, start, 10s, 1s));
-    waits.push_back(co_await wait_once(server, client, timer, start, 31s));
-    co_return waits;
-  };
-  const std::vector<Waited> waits = run(body());
+  const std::vector<Waited> waits = run(input_then_timeout(10s, 31s));
   ASSERT_EQ(waits.size(), 2u);
   EXPECT_EQ(waits[0].outcome, "ready");
   EXPECT_EQ(waits[0].at, 1s);
@@ -157,16 +160,7 @@ TEST_P(WaitTimerTest, ALaterDeadlineIsKeptWhenTheTimerFiresForAnEarlierOne) {
 // The other way round: armed for 60 s by the first wait, the timer must be brought
 // forward for a second wait that ends at 3 s.
 TEST_P(WaitTimerTest, AnEarlierDeadlineIsKeptWhenTheTimerIsArmedForALaterOne) {
-  auto body = []() -> Task<std::vector<Waited>> {
-    auto [server, client] = co_await weft::testing::connected_pair();
-    WaitTimer timer;
-    const weft::Instant start = weft::now();
-    std::vector<Waited> waits;
-    waits.push_back(co_await wait_once(server, client, timer, start, 60s, 1s));
-    waits.push_back(co_await wait_once(server, client, timer, start, 3s));
-    co_return waits;
-  };
-  const std::vector<Waited> waits = run(body());
+  const std::vector<Waited> waits = run(input_then_timeout(60s, 3s));
   ASSERT_EQ(waits.size(), 2u);
   EXPECT_EQ(waits[0].outcome, "ready");
   EXPECT_EQ(waits[1].outcome, "timed out");
