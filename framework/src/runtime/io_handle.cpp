@@ -109,7 +109,8 @@ struct ReadableWatch {
 };
 static_assert(std::is_standard_layout_v<ReadableWatch>);
 
-// What a try_read or try_write gives: its result when `done`, else "would block".
+// What a try_read or try_write gives: its result when `done`, else "would block"
+// (and, always done, what a TimedWait gives when its deadline did not end it).
 Result<std::size_t> done_now(bool done, int result) noexcept {
   if (!done) return fail(std::errc::operation_would_block);
   if (result < 0) return fail(detail::backend::to_error_code(result));
@@ -200,14 +201,14 @@ void TimedWait::on_cancel(void* self) noexcept {
   Reactor::current()->io().cancel(static_cast<TimedWait*>(self)->op_);
 }
 
-int TimedWait::finish(bool& timed_out) noexcept {
+Result<std::size_t> TimedWait::finish() noexcept {
   backend::settle_done(op_);
   disarm_cancel(cancel_);
   set_current_cancel_state(cancel_);
   const bool expired = watched_ && timer_.unwatch();
   // Cancelled by the deadline, not by the task's own cancellation.
-  timed_out = op_.result < 0 && expired && (cancel_ == nullptr || !cancel_->requested());
-  return op_.result;
+  if (op_.result < 0 && expired && (cancel_ == nullptr || !cancel_->requested())) return fail(errc::timed_out);
+  return done_now(true, op_.result);
 }
 
 ReadableWait::ReadableWait(backend::IoObject* object, Instant deadline, WaitTimer& timer) noexcept
@@ -218,10 +219,8 @@ ReadableWait::ReadableWait(backend::IoObject* object, Instant deadline, WaitTime
 }
 
 Result<void> ReadableWait::await_resume() noexcept {
-  bool timed_out = false;
-  const int result = finish(timed_out);
-  if (timed_out) return fail(errc::timed_out);
-  if (result < 0) return fail(backend::to_error_code(result));
+  const Result<std::size_t> done = finish();
+  if (!done) return fail(done.error());
   return Result<void>{};
 }
 
@@ -237,13 +236,7 @@ WriteWait::WriteWait(backend::IoObject* object, const iovec* buffers, std::size_
   operation_.args.write = {buffers, count};
 }
 
-Result<std::size_t> WriteWait::await_resume() noexcept {
-  bool timed_out = false;
-  const int result = finish(timed_out);
-  if (timed_out) return fail(errc::timed_out);
-  if (result < 0) return fail(backend::to_error_code(result));
-  return static_cast<std::size_t>(result);
-}
+Result<std::size_t> WriteWait::await_resume() noexcept { return finish(); }
 
 }  // namespace detail
 

@@ -34,9 +34,9 @@ class TimedWait {
       : op_(op), start_(start), timer_(timer), deadline_(deadline) {}
   ~TimedWait() = default;
 
-  /// After the wait: the operation's result (>= 0, or -errno) and whether the deadline
-  /// ended it (then the result is -ECANCELED).
-  int finish(bool& timed_out) noexcept;
+  /// After the wait: the operation's count, errc::timed_out when the deadline ended
+  /// it, or its error.
+  Result<std::size_t> finish() noexcept;
 
  private:
   bool suspend(std::coroutine_handle<> waiter, CancelState* cancel);
